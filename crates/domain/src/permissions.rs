@@ -1,0 +1,389 @@
+//! Who may see and do what. Every permission rule lives here, and list queries are scoped by
+//! [`TicketScope`], the same rule as [`can_view_ticket`], so storage never loads what it would hide.
+
+use crate::enums::{ActorType, AuthorType, TicketSource};
+use crate::error::DomainError;
+use crate::ticket::Ticket;
+
+/// The authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    Customer {
+        id: i64,
+    },
+    Agent {
+        id: i64,
+        department_ids: Vec<i64>,
+    },
+    Admin {
+        id: i64,
+    },
+    /// An integrator's key: creates and works tickets of every department, manages nothing.
+    ApiKey {
+        id: i64,
+    },
+}
+
+impl Actor {
+    pub fn actor_type(&self) -> ActorType {
+        match self {
+            Actor::Customer { .. } => ActorType::Customer,
+            Actor::Agent { .. } | Actor::Admin { .. } => ActorType::Agent,
+            Actor::ApiKey { .. } => ActorType::ApiKey,
+        }
+    }
+
+    /// The id recorded in events: a user's id, or the API key's id.
+    pub fn id(&self) -> i64 {
+        match self {
+            Actor::Customer { id }
+            | Actor::Agent { id, .. }
+            | Actor::Admin { id }
+            | Actor::ApiKey { id } => *id,
+        }
+    }
+
+    /// The user behind the call, if a person makes it.
+    pub fn user_id(&self) -> Option<i64> {
+        match self {
+            Actor::ApiKey { .. } => None,
+            other => Some(other.id()),
+        }
+    }
+
+    pub fn author_type(&self) -> AuthorType {
+        match self {
+            Actor::Customer { .. } => AuthorType::Customer,
+            Actor::Agent { .. } | Actor::Admin { .. } => AuthorType::Agent,
+            Actor::ApiKey { .. } => AuthorType::System,
+        }
+    }
+
+    /// Staff read internal notes and work tickets: agents, admins and integrators' keys.
+    pub fn is_staff(&self) -> bool {
+        !matches!(self, Actor::Customer { .. })
+    }
+
+    pub fn ticket_source(&self) -> TicketSource {
+        match self {
+            Actor::Customer { .. } => TicketSource::Web,
+            Actor::Agent { .. } | Actor::Admin { .. } => TicketSource::Agent,
+            Actor::ApiKey { .. } => TicketSource::Api,
+        }
+    }
+}
+
+/// Actions outside a single ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Create, change or delete departments, teams, SLA plans, help topics, agents and customers.
+    ManageOrganisation,
+    /// Create and revoke API keys.
+    ManageApiKeys,
+    /// Read agents, customers, departments, teams and SLA plans.
+    ReadDirectory,
+    /// Read the help topics a ticket can be filed under (customers need them at intake).
+    ReadHelpTopics,
+    CreateTicket,
+}
+
+pub fn allows(actor: &Actor, action: Action) -> bool {
+    match action {
+        Action::ManageOrganisation | Action::ManageApiKeys => matches!(actor, Actor::Admin { .. }),
+        Action::ReadDirectory => actor.is_staff(),
+        Action::ReadHelpTopics | Action::CreateTicket => true,
+    }
+}
+
+pub fn ensure(actor: &Actor, action: Action) -> Result<(), DomainError> {
+    if allows(actor, action) {
+        return Ok(());
+    }
+    Err(DomainError::forbidden(match action {
+        Action::ManageOrganisation => "only admins manage the organisation",
+        Action::ManageApiKeys => "only admins manage API keys",
+        Action::ReadDirectory => "only staff read the directory",
+        Action::ReadHelpTopics | Action::CreateTicket => "not allowed",
+    }))
+}
+
+/// The tickets an actor may see, in a form storage turns into a `WHERE` clause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TicketScope {
+    All,
+    RequestedBy(i64),
+    /// Tickets of these departments, or assigned to the agent.
+    DepartmentsOrAssigned {
+        agent_id: i64,
+        department_ids: Vec<i64>,
+    },
+}
+
+impl TicketScope {
+    pub fn contains(&self, ticket: &Ticket) -> bool {
+        match self {
+            TicketScope::All => true,
+            TicketScope::RequestedBy(requester) => ticket.requester_id == *requester,
+            TicketScope::DepartmentsOrAssigned {
+                agent_id,
+                department_ids,
+            } => {
+                department_ids.contains(&ticket.department_id)
+                    || ticket.assignee_id == Some(*agent_id)
+            }
+        }
+    }
+}
+
+pub fn ticket_scope(actor: &Actor) -> TicketScope {
+    match actor {
+        Actor::Customer { id } => TicketScope::RequestedBy(*id),
+        Actor::Agent { id, department_ids } => TicketScope::DepartmentsOrAssigned {
+            agent_id: *id,
+            department_ids: department_ids.clone(),
+        },
+        Actor::Admin { .. } | Actor::ApiKey { .. } => TicketScope::All,
+    }
+}
+
+pub fn can_view_ticket(actor: &Actor, ticket: &Ticket) -> bool {
+    ticket_scope(actor).contains(ticket)
+}
+
+/// A ticket the actor may not see does not exist for them: 404, never 403.
+pub fn ensure_can_view_ticket(actor: &Actor, ticket: &Ticket) -> Result<(), DomainError> {
+    if can_view_ticket(actor, ticket) {
+        Ok(())
+    } else {
+        Err(DomainError::NotVisible)
+    }
+}
+
+/// Staff who see a ticket may change it; customers follow their tickets by writing messages.
+pub fn ensure_can_update_ticket(actor: &Actor, ticket: &Ticket) -> Result<(), DomainError> {
+    ensure_can_view_ticket(actor, ticket)?;
+    if actor.is_staff() {
+        Ok(())
+    } else {
+        Err(DomainError::forbidden(
+            "customers cannot change a ticket's fields; reply with a message instead",
+        ))
+    }
+}
+
+/// Internal notes and staff-side events are for staff only.
+pub fn can_see_internal(actor: &Actor) -> bool {
+    actor.is_staff()
+}
+
+/// What a ticket creation request names, for the intake rules.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IntakeFields {
+    pub requester: bool,
+    pub department: bool,
+    pub priority: bool,
+}
+
+/// Checks who a new ticket is for: customers file for themselves and choose only a help topic;
+/// staff and API keys file on behalf of a `requester`. Returns the requester when it is the caller.
+pub fn check_intake(actor: &Actor, fields: IntakeFields) -> Result<Option<i64>, DomainError> {
+    match actor {
+        Actor::Customer { id } => {
+            if fields.requester {
+                return Err(DomainError::invalid(
+                    "requester",
+                    "customers file tickets for themselves",
+                ));
+            }
+            if fields.department {
+                return Err(DomainError::invalid(
+                    "department_id",
+                    "customers choose a help topic, not a department",
+                ));
+            }
+            if fields.priority {
+                return Err(DomainError::invalid(
+                    "priority",
+                    "the priority is set by staff",
+                ));
+            }
+            Ok(Some(*id))
+        }
+        _ if !fields.requester => Err(DomainError::invalid(
+            "requester",
+            "required when an agent or an API key files a ticket",
+        )),
+        _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ticket::tests::kens_ticket;
+
+    const KEN: i64 = 100;
+
+    fn actors() -> Vec<(&'static str, Actor)> {
+        vec![
+            ("customer ken", Actor::Customer { id: KEN }),
+            ("customer other", Actor::Customer { id: 101 }),
+            (
+                "agent of support",
+                Actor::Agent {
+                    id: 10,
+                    department_ids: vec![1],
+                },
+            ),
+            (
+                "agent of engineering",
+                Actor::Agent {
+                    id: 11,
+                    department_ids: vec![2],
+                },
+            ),
+            (
+                "assigned agent of engineering",
+                Actor::Agent {
+                    id: 12,
+                    department_ids: vec![2],
+                },
+            ),
+            ("admin", Actor::Admin { id: 1 }),
+            ("api key", Actor::ApiKey { id: 1 }),
+        ]
+    }
+
+    /// (actor, view ticket, update ticket, see internal, manage organisation, manage keys, read directory)
+    const MATRIX: &[(&str, bool, bool, bool, bool, bool, bool)] = &[
+        ("customer ken", true, false, false, false, false, false),
+        ("customer other", false, false, false, false, false, false),
+        ("agent of support", true, true, true, false, false, true),
+        (
+            "agent of engineering",
+            false,
+            false,
+            true,
+            false,
+            false,
+            true,
+        ),
+        (
+            "assigned agent of engineering",
+            true,
+            true,
+            true,
+            false,
+            false,
+            true,
+        ),
+        ("admin", true, true, true, true, true, true),
+        ("api key", true, true, true, false, false, true),
+    ];
+
+    #[test]
+    fn the_permission_matrix_holds() {
+        let ticket = crate::ticket::Ticket {
+            assignee_id: Some(12),
+            ..kens_ticket()
+        };
+        let actors = actors();
+        assert_eq!(actors.len(), MATRIX.len());
+        for (name, view, update, internal, manage, keys, directory) in MATRIX {
+            let actor = &actors.iter().find(|(n, _)| n == name).unwrap().1;
+            assert_eq!(can_view_ticket(actor, &ticket), *view, "{name} view");
+            assert_eq!(
+                ensure_can_view_ticket(actor, &ticket).is_ok(),
+                *view,
+                "{name} view"
+            );
+            assert_eq!(
+                ensure_can_update_ticket(actor, &ticket).is_ok(),
+                *update,
+                "{name} update"
+            );
+            assert_eq!(can_see_internal(actor), *internal, "{name} internal");
+            assert_eq!(
+                allows(actor, Action::ManageOrganisation),
+                *manage,
+                "{name} manage"
+            );
+            assert_eq!(allows(actor, Action::ManageApiKeys), *keys, "{name} keys");
+            assert_eq!(
+                allows(actor, Action::ReadDirectory),
+                *directory,
+                "{name} directory"
+            );
+            assert!(allows(actor, Action::CreateTicket) && allows(actor, Action::ReadHelpTopics));
+        }
+    }
+
+    #[test]
+    fn hidden_tickets_are_not_found_and_visible_ones_may_be_forbidden() {
+        let ticket = kens_ticket();
+        assert_eq!(
+            ensure_can_update_ticket(&Actor::Customer { id: 101 }, &ticket),
+            Err(DomainError::NotVisible)
+        );
+        assert!(matches!(
+            ensure_can_update_ticket(&Actor::Customer { id: KEN }, &ticket),
+            Err(DomainError::Forbidden(_))
+        ));
+    }
+
+    #[test]
+    fn the_list_scope_agrees_with_the_view_rule() {
+        let tickets: Vec<Ticket> = [(1, None), (2, None), (2, Some(12)), (3, Some(10))]
+            .into_iter()
+            .map(|(department_id, assignee_id)| Ticket {
+                department_id,
+                assignee_id,
+                ..kens_ticket()
+            })
+            .collect();
+        for (name, actor) in actors() {
+            for ticket in &tickets {
+                assert_eq!(
+                    ticket_scope(&actor).contains(ticket),
+                    can_view_ticket(&actor, ticket),
+                    "{name}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn intake_rules_depend_on_the_caller() {
+        let ken = Actor::Customer { id: KEN };
+        let jane = Actor::Agent {
+            id: 10,
+            department_ids: vec![1],
+        };
+        assert_eq!(check_intake(&ken, IntakeFields::default()), Ok(Some(KEN)));
+        let on_behalf = IntakeFields {
+            requester: true,
+            ..Default::default()
+        };
+        assert!(check_intake(&ken, on_behalf).is_err());
+        assert!(check_intake(
+            &ken,
+            IntakeFields {
+                priority: true,
+                ..Default::default()
+            }
+        )
+        .is_err());
+        assert!(check_intake(
+            &ken,
+            IntakeFields {
+                department: true,
+                ..Default::default()
+            }
+        )
+        .is_err());
+        assert_eq!(check_intake(&jane, on_behalf), Ok(None));
+        assert_eq!(check_intake(&Actor::ApiKey { id: 1 }, on_behalf), Ok(None));
+        let missing = check_intake(&jane, IntakeFields::default()).unwrap_err();
+        assert!(matches!(missing, DomainError::Invalid { ref field, .. } if field == "requester"));
+    }
+}

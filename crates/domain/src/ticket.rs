@@ -1,0 +1,302 @@
+//! The ticket and its intake: how a new report is routed, prioritised and given due dates.
+
+use crate::enums::{Priority, Status, TicketSource};
+use crate::error::DomainError;
+use crate::event::{EventDraft, EventKind};
+use crate::org::{HelpTopic, SlaPlan};
+use crate::sla;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    pub id: i64,
+    /// The human-facing number, shown to customers and quoted in mail subjects.
+    pub number: String,
+    pub subject: String,
+    pub status: Status,
+    pub priority: Priority,
+    pub department_id: i64,
+    pub team_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub requester_id: i64,
+    pub help_topic_id: Option<i64>,
+    pub sla_plan_id: Option<i64>,
+    pub source: TicketSource,
+    pub first_response_due_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub first_responded_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Bumped by every change; the ETag, and the guard of optimistic concurrency.
+    pub version: i64,
+}
+
+impl Ticket {
+    /// Overdue: unfinished, and past the resolution due date or an unmet first-response due date.
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        if self.status.is_finished() {
+            return false;
+        }
+        let past = |due: Option<DateTime<Utc>>| due.is_some_and(|due| due < now);
+        past(self.due_at) || (self.first_responded_at.is_none() && past(self.first_response_due_at))
+    }
+}
+
+/// A ticket ready to be stored: everything but the id storage assigns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTicket {
+    pub number: String,
+    pub subject: String,
+    pub priority: Priority,
+    pub department_id: i64,
+    pub requester_id: i64,
+    pub help_topic_id: Option<i64>,
+    pub sla_plan_id: Option<i64>,
+    pub source: TicketSource,
+    pub first_response_due_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What intake knows about a report once the API has looked up the ids it names.
+#[derive(Debug, Clone)]
+pub struct Intake<'a> {
+    pub subject: &'a str,
+    pub requester_id: i64,
+    pub source: TicketSource,
+    pub help_topic: Option<&'a HelpTopic>,
+    /// An explicit department, overriding the help topic's.
+    pub department_id: Option<i64>,
+    /// The default plan of the department the ticket lands in.
+    pub department_default_sla_plan_id: Option<i64>,
+    /// An explicit priority, overriding the help topic's default.
+    pub priority: Option<Priority>,
+    pub random_number: u32,
+}
+
+/// Routes a report: the explicit department or the help topic's; the explicit priority, the topic's
+/// default or `normal`; the topic's SLA plan or the department's default.
+pub fn route_intake(intake: &Intake<'_>) -> Result<RoutedTicket, DomainError> {
+    let department_id = intake
+        .department_id
+        .or(intake.help_topic.map(|topic| topic.department_id))
+        .ok_or_else(|| {
+            DomainError::invalid(
+                "help_topic_id",
+                "choose a help topic or a department for the ticket",
+            )
+        })?;
+    let priority = intake
+        .priority
+        .or(intake.help_topic.map(|topic| topic.default_priority))
+        .unwrap_or(Priority::Normal);
+    let sla_plan_id = intake
+        .help_topic
+        .and_then(|topic| topic.sla_plan_id)
+        .or(intake.department_default_sla_plan_id);
+    Ok(RoutedTicket {
+        department_id,
+        priority,
+        sla_plan_id,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoutedTicket {
+    pub department_id: i64,
+    pub priority: Priority,
+    pub sla_plan_id: Option<i64>,
+}
+
+/// Opens a routed ticket at `now` under `plan` (the routed plan, looked up), with its `created` event.
+pub fn open_ticket(
+    intake: &Intake<'_>,
+    routed: RoutedTicket,
+    plan: Option<&SlaPlan>,
+    now: DateTime<Utc>,
+) -> (NewTicket, EventDraft) {
+    let due = sla::due_dates(plan, now);
+    let ticket = NewTicket {
+        number: ticket_number(intake.random_number),
+        subject: intake.subject.trim().to_owned(),
+        priority: routed.priority,
+        department_id: routed.department_id,
+        requester_id: intake.requester_id,
+        help_topic_id: intake.help_topic.map(|topic| topic.id),
+        sla_plan_id: plan.map(|plan| plan.id),
+        source: intake.source,
+        first_response_due_at: due.first_response_due_at,
+        due_at: due.due_at,
+        created_at: now,
+    };
+    let event = EventDraft::new(
+        EventKind::Created,
+        json!({
+            "number": ticket.number,
+            "subject": ticket.subject,
+            "department_id": ticket.department_id,
+            "priority": ticket.priority,
+            "source": ticket.source,
+        }),
+    );
+    (ticket, event)
+}
+
+/// An eight-digit number from a random value. Random rather than sequential (as osTicket does), so the
+/// numbers customers see do not reveal the ticket volume; storage keeps them unique.
+pub fn ticket_number(random: u32) -> String {
+    format!("{}", 10_000_000 + random % 90_000_000)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    pub fn at(hour: u32, minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 27, hour, minute, 0).unwrap()
+    }
+
+    /// Ken's ticket, open in Support (department 1), as intake leaves it.
+    pub fn kens_ticket() -> Ticket {
+        Ticket {
+            id: 1,
+            number: "12345678".into(),
+            subject: "Adobe Reader not working".into(),
+            status: Status::Open,
+            priority: Priority::Normal,
+            department_id: 1,
+            team_id: None,
+            assignee_id: None,
+            requester_id: 100,
+            help_topic_id: Some(1),
+            sla_plan_id: Some(1),
+            source: TicketSource::Web,
+            first_response_due_at: Some(at(13, 0)),
+            due_at: Some(at(23, 0)),
+            first_responded_at: None,
+            resolved_at: None,
+            closed_at: None,
+            created_at: at(9, 0),
+            updated_at: at(9, 0),
+            version: 1,
+        }
+    }
+
+    fn software_topic() -> HelpTopic {
+        HelpTopic {
+            id: 3,
+            name: "Software".into(),
+            department_id: 1,
+            default_priority: Priority::Normal,
+            sla_plan_id: Some(5),
+        }
+    }
+
+    fn intake<'a>(topic: Option<&'a HelpTopic>) -> Intake<'a> {
+        Intake {
+            subject: "  Adobe Reader not working ",
+            requester_id: 100,
+            source: TicketSource::Web,
+            help_topic: topic,
+            department_id: None,
+            department_default_sla_plan_id: Some(9),
+            priority: None,
+            random_number: 42,
+        }
+    }
+
+    #[test]
+    fn the_help_topic_routes_department_priority_and_plan() {
+        let topic = software_topic();
+        let routed = route_intake(&intake(Some(&topic))).unwrap();
+        assert_eq!(
+            routed,
+            RoutedTicket {
+                department_id: 1,
+                priority: Priority::Normal,
+                sla_plan_id: Some(5)
+            }
+        );
+    }
+
+    #[test]
+    fn explicit_choices_override_the_topic_and_the_department_plan_fills_in() {
+        let topic = HelpTopic {
+            sla_plan_id: None,
+            ..software_topic()
+        };
+        let mut request = intake(Some(&topic));
+        request.department_id = Some(2);
+        request.priority = Some(Priority::Urgent);
+        let routed = route_intake(&request).unwrap();
+        assert_eq!(
+            routed,
+            RoutedTicket {
+                department_id: 2,
+                priority: Priority::Urgent,
+                sla_plan_id: Some(9)
+            }
+        );
+    }
+
+    #[test]
+    fn a_ticket_without_topic_or_department_is_refused() {
+        let error = route_intake(&intake(None)).unwrap_err();
+        assert!(
+            matches!(error, DomainError::Invalid { ref field, .. } if field == "help_topic_id")
+        );
+    }
+
+    #[test]
+    fn opening_sets_due_dates_from_the_plan_and_records_creation() {
+        let plan = SlaPlan {
+            id: 5,
+            name: "Default".into(),
+            first_response_minutes: 240,
+            resolution_minutes: 18 * 60,
+            business_hours_id: None,
+        };
+        let topic = software_topic();
+        let request = intake(Some(&topic));
+        let routed = route_intake(&request).unwrap();
+        let (ticket, event) = open_ticket(&request, routed, Some(&plan), at(9, 0));
+        assert_eq!(ticket.subject, "Adobe Reader not working");
+        assert_eq!(ticket.number, "10000042");
+        assert_eq!(ticket.first_response_due_at, Some(at(13, 0)));
+        assert_eq!(
+            ticket.due_at,
+            Some(Utc.with_ymd_and_hms(2026, 11, 28, 3, 0, 0).unwrap())
+        );
+        assert_eq!(event.kind, EventKind::Created);
+        assert!(!event.internal);
+    }
+
+    #[test]
+    fn ticket_numbers_have_eight_digits() {
+        for random in [0, 1, 89_999_999, u32::MAX] {
+            assert_eq!(ticket_number(random).len(), 8, "{random}");
+        }
+    }
+
+    #[test]
+    fn overdue_means_unfinished_and_past_a_due_date() {
+        let ticket = kens_ticket();
+        assert!(!ticket.is_overdue(at(12, 59)));
+        assert!(ticket.is_overdue(at(13, 1)), "first response missed");
+        let answered = Ticket {
+            first_responded_at: Some(at(10, 0)),
+            ..kens_ticket()
+        };
+        assert!(!answered.is_overdue(at(13, 1)));
+        assert!(answered.is_overdue(at(23, 1)), "resolution missed");
+        let resolved = Ticket {
+            status: Status::Resolved,
+            ..answered
+        };
+        assert!(!resolved.is_overdue(at(23, 1)));
+    }
+}

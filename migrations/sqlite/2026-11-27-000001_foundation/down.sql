@@ -1,0 +1,12 @@
+DROP TABLE api_keys;
+DROP TABLE ticket_events;
+DROP TABLE messages;
+DROP TABLE tickets;
+DROP TABLE help_topics;
+DROP TABLE team_members;
+DROP TABLE teams;
+DROP TABLE agent_departments;
+DROP TABLE departments;
+DROP TABLE sla_plans;
+DROP TABLE users;
+DROP TABLE settings;
