@@ -1,1 +1,25 @@
+//! Helpdesk's storage on SQLite (the embedded default) and PostgreSQL (production), one codebase.
+//!
+//! Repositories are plain functions over a [`DbConnection`]; they return domain types. A
+//! [`Database`] hands out connections from a pool and runs each write in one transaction.
 
+pub mod api_keys;
+pub mod connection;
+pub mod database;
+pub mod error;
+pub mod events;
+pub mod messages;
+pub mod migrations;
+pub mod org;
+pub mod pagination;
+pub mod schema;
+pub mod settings;
+pub mod testing;
+pub mod tickets;
+pub mod time;
+pub mod users;
+
+pub use connection::{Backend, DbConnection};
+pub use database::Database;
+pub use error::RepoError;
+pub use pagination::{Page, PageRequest};

@@ -1,0 +1,81 @@
+//! The pools and the two ways to use them: [`Database::read`] and [`Database::write`].
+
+use crate::connection::{Backend, ConnectionManager, DbConnection};
+use crate::error::RepoError;
+use crate::migrations::run_migrations;
+use diesel::Connection;
+use std::time::Duration;
+
+type Pool = r2d2::Pool<ConnectionManager>;
+
+/// A handle on the database, cheap to clone.
+///
+/// SQLite allows one writer at a time; several writing connections only fight over the lock (long
+/// latency tails), so on SQLite writes go through a pool of exactly one connection while reads use
+/// the others. On PostgreSQL both are the same pool.
+#[derive(Clone)]
+pub struct Database {
+    backend: Backend,
+    readers: Pool,
+    writer: Pool,
+}
+
+impl Database {
+    /// Connects to `url` (a `postgres://` URL or a SQLite file path) with up to `pool_size` connections.
+    pub fn connect(url: &str, pool_size: u32) -> Result<Database, RepoError> {
+        let backend = Backend::of_url(url);
+        let build = |size: u32| {
+            r2d2::Pool::builder()
+                .max_size(size.max(1))
+                .connection_timeout(Duration::from_secs(10))
+                .build(ConnectionManager::new(url))
+        };
+        let readers = build(pool_size)?;
+        let writer = match backend {
+            Backend::Sqlite => build(1)?,
+            Backend::Postgres => readers.clone(),
+        };
+        Ok(Database {
+            backend,
+            readers,
+            writer,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn migrate(&self) -> Result<Vec<String>, RepoError> {
+        let mut connection = self.writer.get()?;
+        run_migrations(&mut connection)
+    }
+
+    /// Runs `work` on a pooled connection, for queries that change nothing.
+    pub fn read<T>(
+        &self,
+        work: impl FnOnce(&mut DbConnection) -> Result<T, RepoError>,
+    ) -> Result<T, RepoError> {
+        let mut connection = self.readers.get()?;
+        work(&mut connection)
+    }
+
+    /// Runs `work` in one transaction on the writer: all of it is stored, or none.
+    pub fn write<T>(
+        &self,
+        work: impl FnOnce(&mut DbConnection) -> Result<T, RepoError>,
+    ) -> Result<T, RepoError> {
+        let mut pooled = self.writer.get()?;
+        let connection: &mut DbConnection = &mut pooled;
+        connection.transaction(work)
+    }
+
+    /// Connections in use and idle, for readiness and metrics.
+    pub fn pool_state(&self) -> (u32, u32) {
+        let state = self.readers.state();
+        (
+            state.connections - state.idle_connections,
+            state.idle_connections,
+        )
+    }
+}

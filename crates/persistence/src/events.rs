@@ -1,0 +1,93 @@
+//! The audit timeline of each ticket.
+
+use crate::connection::DbConnection;
+use crate::error::{RepoError, RepoResult};
+use crate::pagination::{Cursor, Page, PageRequest};
+use crate::schema::ticket_events;
+use crate::time::{from_db, to_db};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use helpdesk_domain::event::TicketEvent;
+use helpdesk_domain::{Actor, EventDraft};
+
+#[derive(Queryable)]
+struct EventRow {
+    id: i64,
+    ticket_id: i64,
+    kind: String,
+    actor_type: String,
+    actor_id: Option<i64>,
+    data: String,
+    internal: bool,
+    created_at: NaiveDateTime,
+}
+
+impl TryFrom<EventRow> for TicketEvent {
+    type Error = RepoError;
+    fn try_from(row: EventRow) -> RepoResult<TicketEvent> {
+        Ok(TicketEvent {
+            id: row.id,
+            ticket_id: row.ticket_id,
+            kind: row.kind,
+            actor_type: row.actor_type.parse().map_err(RepoError::Corrupt)?,
+            actor_id: row.actor_id,
+            data: serde_json::from_str(&row.data)
+                .map_err(|error| RepoError::Corrupt(error.to_string()))?,
+            internal: row.internal,
+            created_at: from_db(row.created_at),
+        })
+    }
+}
+
+/// Appends the events `actor` caused on a ticket at `now`, in order.
+pub fn append_events(
+    connection: &mut DbConnection,
+    ticket_id: i64,
+    actor: &Actor,
+    events: &[EventDraft],
+    now: DateTime<Utc>,
+) -> RepoResult<()> {
+    for event in events {
+        diesel::insert_into(ticket_events::table)
+            .values((
+                ticket_events::ticket_id.eq(ticket_id),
+                ticket_events::kind.eq(event.kind.as_str()),
+                ticket_events::actor_type.eq(actor.actor_type().as_str()),
+                ticket_events::actor_id.eq(actor.id()),
+                ticket_events::data.eq(event.data.to_string()),
+                ticket_events::internal.eq(event.internal),
+                ticket_events::created_at.eq(to_db(now)),
+            ))
+            .execute(connection)?;
+    }
+    Ok(())
+}
+
+/// A ticket's events, oldest first; staff-side events only when `include_internal`.
+pub fn list_events(
+    connection: &mut DbConnection,
+    ticket_id: i64,
+    include_internal: bool,
+    page: &PageRequest,
+) -> RepoResult<Page<TicketEvent>> {
+    let mut query = ticket_events::table
+        .filter(ticket_events::ticket_id.eq(ticket_id))
+        .into_boxed();
+    if !include_internal {
+        query = query.filter(ticket_events::internal.eq(false));
+    }
+    if let Some(after) = page.position()? {
+        query = query.filter(ticket_events::id.gt(after.id));
+    }
+    let rows = query
+        .order(ticket_events::id)
+        .limit(page.limit() + 1)
+        .load::<EventRow>(connection)?;
+    let items = rows
+        .into_iter()
+        .map(TicketEvent::try_from)
+        .collect::<RepoResult<Vec<_>>>()?;
+    Ok(Page::from_rows(items, page.limit(), |e: &TicketEvent| {
+        Cursor { key: 0, id: e.id }
+    }))
+}

@@ -1,0 +1,107 @@
+use crate::connection::DbConnection;
+use crate::error::{expect_one, RepoResult};
+use crate::pagination::{Cursor, Page, PageRequest};
+use crate::schema::departments;
+use crate::time::to_db;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use helpdesk_domain::org::Department;
+
+#[derive(Queryable)]
+struct DepartmentRow {
+    id: i64,
+    name: String,
+    default_sla_plan_id: Option<i64>,
+}
+
+impl From<DepartmentRow> for Department {
+    fn from(row: DepartmentRow) -> Self {
+        Department {
+            id: row.id,
+            name: row.name,
+            default_sla_plan_id: row.default_sla_plan_id,
+        }
+    }
+}
+
+const COLUMNS: (
+    departments::id,
+    departments::name,
+    departments::default_sla_plan_id,
+) = (
+    departments::id,
+    departments::name,
+    departments::default_sla_plan_id,
+);
+
+pub fn insert_department(
+    connection: &mut DbConnection,
+    name: &str,
+    default_sla_plan_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> RepoResult<Department> {
+    let id = diesel::insert_into(departments::table)
+        .values((
+            departments::name.eq(name),
+            departments::default_sla_plan_id.eq(default_sla_plan_id),
+            departments::created_at.eq(to_db(now)),
+        ))
+        .returning(departments::id)
+        .get_result::<i64>(connection)?;
+    find_department(connection, id)
+}
+
+pub fn find_department(connection: &mut DbConnection, id: i64) -> RepoResult<Department> {
+    Ok(departments::table
+        .find(id)
+        .select(COLUMNS)
+        .first::<DepartmentRow>(connection)?
+        .into())
+}
+
+pub fn find_department_by_name(
+    connection: &mut DbConnection,
+    name: &str,
+) -> RepoResult<Option<Department>> {
+    Ok(departments::table
+        .filter(departments::name.eq(name))
+        .select(COLUMNS)
+        .first::<DepartmentRow>(connection)
+        .optional()?
+        .map(Department::from))
+}
+
+pub fn list_departments(
+    connection: &mut DbConnection,
+    page: &PageRequest,
+) -> RepoResult<Page<Department>> {
+    let mut select = departments::table.select(COLUMNS).into_boxed();
+    if let Some(after) = page.position()? {
+        select = select.filter(departments::id.gt(after.id));
+    }
+    let rows = select
+        .order(departments::id)
+        .limit(page.limit() + 1)
+        .load::<DepartmentRow>(connection)?;
+    let items = rows.into_iter().map(Department::from).collect();
+    Ok(Page::from_rows(items, page.limit(), |d: &Department| {
+        Cursor { key: 0, id: d.id }
+    }))
+}
+
+pub fn update_department(
+    connection: &mut DbConnection,
+    department: &Department,
+) -> RepoResult<Department> {
+    diesel::update(departments::table.find(department.id))
+        .set((
+            departments::name.eq(&department.name),
+            departments::default_sla_plan_id.eq(department.default_sla_plan_id),
+        ))
+        .execute(connection)?;
+    find_department(connection, department.id)
+}
+
+pub fn delete_department(connection: &mut DbConnection, id: i64) -> RepoResult<()> {
+    expect_one(diesel::delete(departments::table.find(id)).execute(connection)?)
+}

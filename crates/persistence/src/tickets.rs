@@ -1,0 +1,285 @@
+//! Tickets: create, load, update under optimistic concurrency, and the scoped, keyset-paginated queue.
+
+use crate::connection::DbConnection;
+use crate::error::{RepoError, RepoResult};
+use crate::pagination::{Cursor, Page, PageRequest};
+use crate::schema::tickets;
+use crate::time::{from_db, from_micros, micros, opt_from_db, opt_to_db, to_db};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use helpdesk_domain::{NewTicket, Priority, Status, Ticket, TicketScope};
+
+#[derive(Queryable)]
+struct TicketRow {
+    id: i64,
+    number: String,
+    subject: String,
+    status: String,
+    priority: i32,
+    department_id: i64,
+    team_id: Option<i64>,
+    assignee_id: Option<i64>,
+    requester_id: i64,
+    help_topic_id: Option<i64>,
+    sla_plan_id: Option<i64>,
+    source: String,
+    first_response_due_at: Option<NaiveDateTime>,
+    due_at: Option<NaiveDateTime>,
+    first_responded_at: Option<NaiveDateTime>,
+    resolved_at: Option<NaiveDateTime>,
+    closed_at: Option<NaiveDateTime>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    version: i64,
+}
+
+impl TryFrom<TicketRow> for Ticket {
+    type Error = RepoError;
+    fn try_from(row: TicketRow) -> RepoResult<Ticket> {
+        Ok(Ticket {
+            id: row.id,
+            number: row.number,
+            subject: row.subject,
+            status: row.status.parse().map_err(RepoError::Corrupt)?,
+            priority: Priority::from_rank(row.priority)
+                .ok_or_else(|| RepoError::Corrupt(format!("priority rank {}", row.priority)))?,
+            department_id: row.department_id,
+            team_id: row.team_id,
+            assignee_id: row.assignee_id,
+            requester_id: row.requester_id,
+            help_topic_id: row.help_topic_id,
+            sla_plan_id: row.sla_plan_id,
+            source: row.source.parse().map_err(RepoError::Corrupt)?,
+            first_response_due_at: opt_from_db(row.first_response_due_at),
+            due_at: opt_from_db(row.due_at),
+            first_responded_at: opt_from_db(row.first_responded_at),
+            resolved_at: opt_from_db(row.resolved_at),
+            closed_at: opt_from_db(row.closed_at),
+            created_at: from_db(row.created_at),
+            updated_at: from_db(row.updated_at),
+            version: row.version,
+        })
+    }
+}
+
+pub fn insert_ticket(connection: &mut DbConnection, ticket: &NewTicket) -> RepoResult<Ticket> {
+    let id = diesel::insert_into(tickets::table)
+        .values((
+            tickets::number.eq(&ticket.number),
+            tickets::subject.eq(&ticket.subject),
+            tickets::status.eq(Status::Open.as_str()),
+            tickets::priority.eq(ticket.priority.rank()),
+            tickets::department_id.eq(ticket.department_id),
+            tickets::requester_id.eq(ticket.requester_id),
+            tickets::help_topic_id.eq(ticket.help_topic_id),
+            tickets::sla_plan_id.eq(ticket.sla_plan_id),
+            tickets::source.eq(ticket.source.as_str()),
+            tickets::first_response_due_at.eq(opt_to_db(ticket.first_response_due_at)),
+            tickets::due_at.eq(opt_to_db(ticket.due_at)),
+            tickets::created_at.eq(to_db(ticket.created_at)),
+            tickets::updated_at.eq(to_db(ticket.created_at)),
+            tickets::version.eq(1_i64),
+        ))
+        .returning(tickets::id)
+        .get_result::<i64>(connection)?;
+    find_ticket(connection, id)
+}
+
+pub fn find_ticket(connection: &mut DbConnection, id: i64) -> RepoResult<Ticket> {
+    tickets::table
+        .find(id)
+        .first::<TicketRow>(connection)?
+        .try_into()
+}
+
+/// Stores `ticket` if it is still at `expected_version`; `StaleVersion` if someone changed it since.
+pub fn update_ticket(
+    connection: &mut DbConnection,
+    ticket: &Ticket,
+    expected_version: i64,
+) -> RepoResult<()> {
+    let affected = diesel::update(
+        tickets::table
+            .filter(tickets::id.eq(ticket.id))
+            .filter(tickets::version.eq(expected_version)),
+    )
+    .set((
+        tickets::subject.eq(&ticket.subject),
+        tickets::status.eq(ticket.status.as_str()),
+        tickets::priority.eq(ticket.priority.rank()),
+        tickets::department_id.eq(ticket.department_id),
+        tickets::team_id.eq(ticket.team_id),
+        tickets::assignee_id.eq(ticket.assignee_id),
+        tickets::sla_plan_id.eq(ticket.sla_plan_id),
+        tickets::first_response_due_at.eq(opt_to_db(ticket.first_response_due_at)),
+        tickets::due_at.eq(opt_to_db(ticket.due_at)),
+        tickets::first_responded_at.eq(opt_to_db(ticket.first_responded_at)),
+        tickets::resolved_at.eq(opt_to_db(ticket.resolved_at)),
+        tickets::closed_at.eq(opt_to_db(ticket.closed_at)),
+        tickets::updated_at.eq(to_db(ticket.updated_at)),
+        tickets::version.eq(ticket.version),
+    ))
+    .execute(connection)?;
+    if affected == 1 {
+        Ok(())
+    } else {
+        Err(RepoError::StaleVersion)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    Agent(i64),
+    Unassigned,
+}
+
+/// The queue orders; each is a keyset over `(column, id)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TicketSort {
+    CreatedAt,
+    #[default]
+    CreatedAtDesc,
+    UpdatedAt,
+    UpdatedAtDesc,
+    Priority,
+    PriorityDesc,
+}
+
+impl TicketSort {
+    pub const ALL: &'static [(&'static str, TicketSort)] = &[
+        ("created_at", TicketSort::CreatedAt),
+        ("-created_at", TicketSort::CreatedAtDesc),
+        ("updated_at", TicketSort::UpdatedAt),
+        ("-updated_at", TicketSort::UpdatedAtDesc),
+        ("priority", TicketSort::Priority),
+        ("-priority", TicketSort::PriorityDesc),
+    ];
+
+    pub fn parse(text: &str) -> Option<TicketSort> {
+        TicketSort::ALL
+            .iter()
+            .find(|(name, _)| *name == text)
+            .map(|(_, sort)| *sort)
+    }
+
+    fn cursor_of(self, ticket: &Ticket) -> Cursor {
+        let key = match self {
+            TicketSort::CreatedAt | TicketSort::CreatedAtDesc => micros(to_db(ticket.created_at)),
+            TicketSort::UpdatedAt | TicketSort::UpdatedAtDesc => micros(to_db(ticket.updated_at)),
+            TicketSort::Priority | TicketSort::PriorityDesc => i64::from(ticket.priority.rank()),
+        };
+        Cursor { key, id: ticket.id }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    pub statuses: Vec<Status>,
+    pub department_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub assignee: Option<AssigneeFilter>,
+    pub priority: Option<Priority>,
+    pub requester_id: Option<i64>,
+    /// Only tickets overdue at this time.
+    pub overdue_at: Option<DateTime<Utc>>,
+    pub updated_since: Option<DateTime<Utc>>,
+    pub sort: TicketSort,
+}
+
+/// The tickets within `scope` that match `filter`, one page at a time.
+pub fn list_tickets(
+    connection: &mut DbConnection,
+    scope: &TicketScope,
+    filter: &TicketFilter,
+    page: &PageRequest,
+) -> RepoResult<Page<Ticket>> {
+    let mut query = tickets::table.into_boxed();
+    query = match scope {
+        TicketScope::All => query,
+        TicketScope::RequestedBy(requester) => query.filter(tickets::requester_id.eq(*requester)),
+        TicketScope::DepartmentsOrAssigned {
+            agent_id,
+            department_ids,
+        } => query.filter(
+            tickets::department_id
+                .eq_any(department_ids.clone())
+                .or(tickets::assignee_id.eq(*agent_id)),
+        ),
+    };
+    if !filter.statuses.is_empty() {
+        let statuses: Vec<&str> = filter
+            .statuses
+            .iter()
+            .map(|status| status.as_str())
+            .collect();
+        query = query.filter(tickets::status.eq_any(statuses));
+    }
+    if let Some(department_id) = filter.department_id {
+        query = query.filter(tickets::department_id.eq(department_id));
+    }
+    if let Some(team_id) = filter.team_id {
+        query = query.filter(tickets::team_id.eq(team_id));
+    }
+    match filter.assignee {
+        Some(AssigneeFilter::Agent(agent_id)) => {
+            query = query.filter(tickets::assignee_id.eq(agent_id))
+        }
+        Some(AssigneeFilter::Unassigned) => query = query.filter(tickets::assignee_id.is_null()),
+        None => {}
+    }
+    if let Some(priority) = filter.priority {
+        query = query.filter(tickets::priority.eq(priority.rank()));
+    }
+    if let Some(requester_id) = filter.requester_id {
+        query = query.filter(tickets::requester_id.eq(requester_id));
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(tickets::updated_at.ge(to_db(since)));
+    }
+    if let Some(now) = filter.overdue_at {
+        let now = to_db(now);
+        query = query
+            .filter(tickets::status.ne_all([Status::Resolved.as_str(), Status::Closed.as_str()]))
+            .filter(
+                tickets::due_at.lt(now).or(tickets::first_responded_at
+                    .is_null()
+                    .and(tickets::first_response_due_at.lt(now))),
+            );
+    }
+
+    let after = page.position()?;
+    let time_key = |cursor: Cursor| from_micros(cursor.key).ok_or(RepoError::InvalidCursor);
+    /// Adds the keyset condition after `$cursor` and the order, for one `$column` and direction.
+    macro_rules! keyset {
+        ($column:expr, $key:expr, $after:ident, $order:ident) => {{
+            if let Some(cursor) = after {
+                let key = $key(cursor)?;
+                query = query.filter(
+                    $column
+                        .$after(key)
+                        .or($column.eq(key).and(tickets::id.$after(cursor.id))),
+                );
+            }
+            query.order(($column.$order(), tickets::id.$order()))
+        }};
+    }
+    let rank_key = |cursor: Cursor| i32::try_from(cursor.key).map_err(|_| RepoError::InvalidCursor);
+    let query = match filter.sort {
+        TicketSort::CreatedAt => keyset!(tickets::created_at, time_key, gt, asc),
+        TicketSort::CreatedAtDesc => keyset!(tickets::created_at, time_key, lt, desc),
+        TicketSort::UpdatedAt => keyset!(tickets::updated_at, time_key, gt, asc),
+        TicketSort::UpdatedAtDesc => keyset!(tickets::updated_at, time_key, lt, desc),
+        TicketSort::Priority => keyset!(tickets::priority, rank_key, gt, asc),
+        TicketSort::PriorityDesc => keyset!(tickets::priority, rank_key, lt, desc),
+    };
+    let rows = query
+        .limit(page.limit() + 1)
+        .load::<TicketRow>(connection)?;
+    let tickets = rows
+        .into_iter()
+        .map(Ticket::try_from)
+        .collect::<RepoResult<Vec<_>>>()?;
+    Ok(Page::from_rows(tickets, page.limit(), |ticket| {
+        filter.sort.cursor_of(ticket)
+    }))
+}

@@ -1,0 +1,31 @@
+//! Times are stored as UTC `TIMESTAMP`s with microsecond precision (PostgreSQL's), on both backends.
+
+use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
+
+pub fn to_db(time: DateTime<Utc>) -> NaiveDateTime {
+    let naive = time.naive_utc();
+    naive
+        .with_nanosecond(naive.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(naive)
+}
+
+pub fn opt_to_db(time: Option<DateTime<Utc>>) -> Option<NaiveDateTime> {
+    time.map(to_db)
+}
+
+pub fn from_db(time: NaiveDateTime) -> DateTime<Utc> {
+    time.and_utc()
+}
+
+pub fn opt_from_db(time: Option<NaiveDateTime>) -> Option<DateTime<Utc>> {
+    time.map(from_db)
+}
+
+/// Microseconds since the epoch: the sort key of time-ordered cursors.
+pub fn micros(time: NaiveDateTime) -> i64 {
+    time.and_utc().timestamp_micros()
+}
+
+pub fn from_micros(micros: i64) -> Option<NaiveDateTime> {
+    DateTime::<Utc>::from_timestamp_micros(micros).map(|time| time.naive_utc())
+}

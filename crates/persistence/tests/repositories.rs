@@ -1,0 +1,550 @@
+//! Repository tests, each run on SQLite and on PostgreSQL in a fresh database.
+#![allow(clippy::unwrap_used)]
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use helpdesk_domain::message::NewMessage;
+use helpdesk_domain::org::{Department, SlaPlan};
+use helpdesk_domain::permissions::ticket_scope;
+use helpdesk_domain::{
+    Actor, AuthorType, EventDraft, EventKind, NewTicket, Priority, Role, Status, TicketSource,
+};
+use helpdesk_persistence::org::{departments, sla_plans};
+use helpdesk_persistence::testing::TestDatabase;
+use helpdesk_persistence::tickets::{self, AssigneeFilter, TicketFilter, TicketSort};
+use helpdesk_persistence::users::{self, NewUser};
+use helpdesk_persistence::{
+    api_keys, events, messages, test_on_both_backends, DbConnection, PageRequest, RepoError,
+};
+use serde_json::json;
+
+fn at(minute: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).unwrap() + Duration::minutes(minute)
+}
+
+fn user(connection: &mut DbConnection, email: &str, role: Role) -> i64 {
+    let new = NewUser {
+        name: email.into(),
+        email: email.into(),
+        role,
+        password_hash: Some("hash".into()),
+    };
+    users::insert_user(connection, &new, at(0)).unwrap().id
+}
+
+fn department(connection: &mut DbConnection, name: &str) -> Department {
+    departments::insert_department(connection, name, None, at(0)).unwrap()
+}
+
+fn new_ticket(number: &str, department_id: i64, requester_id: i64, minute: i64) -> NewTicket {
+    NewTicket {
+        number: number.into(),
+        subject: format!("ticket {number}"),
+        priority: Priority::Normal,
+        department_id,
+        requester_id,
+        help_topic_id: None,
+        sla_plan_id: None,
+        source: TicketSource::Web,
+        first_response_due_at: Some(at(minute + 60)),
+        due_at: None,
+        created_at: at(minute),
+    }
+}
+
+fn page(limit: i64, cursor: Option<String>) -> PageRequest {
+    PageRequest {
+        limit: Some(limit),
+        cursor,
+    }
+}
+
+fn users_are_unique_by_email(db: TestDatabase) {
+    let database = db.open();
+    database
+        .write(|c| Ok(user(c, "ken@example.com", Role::Customer)))
+        .unwrap();
+    let again = NewUser {
+        name: "Ken".into(),
+        email: "ken@example.com".into(),
+        role: Role::Customer,
+        password_hash: None,
+    };
+    let duplicate = database.write(|c| users::insert_user(c, &again, at(0)));
+    assert!(
+        matches!(duplicate, Err(RepoError::Conflict(_))),
+        "{duplicate:?}"
+    );
+    let (found, hash) = database
+        .read(|c| users::find_credentials(c, "ken@example.com"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (found.role, hash.as_deref()),
+        (Role::Customer, Some("hash"))
+    );
+    let created = database
+        .write(|c| users::find_or_create_customer(c, "Ann", "ann@example.com", at(1)))
+        .unwrap();
+    let existing = database
+        .write(|c| users::find_or_create_customer(c, "Ann B.", "ann@example.com", at(2)))
+        .unwrap();
+    assert_eq!(created.id, existing.id);
+}
+
+fn a_failed_write_leaves_nothing_behind(db: TestDatabase) {
+    let database = db.open();
+    let result: Result<(), RepoError> = database.write(|c| {
+        user(c, "half@example.com", Role::Customer);
+        Err(RepoError::Conflict("abort".into()))
+    });
+    assert!(result.is_err());
+    assert_eq!(
+        database
+            .read(|c| users::find_user_by_email(c, "half@example.com"))
+            .unwrap(),
+        None
+    );
+}
+
+fn agents_carry_their_departments(db: TestDatabase) {
+    let database = db.open();
+    let (john, support, engineering) = database
+        .write(|c| {
+            let support = department(c, "Support");
+            let engineering = department(c, "Engineering");
+            let john = user(c, "john@example.com", Role::Agent);
+            users::set_agent_departments(c, john, &[engineering.id, support.id, support.id])?;
+            Ok((john, support.id, engineering.id))
+        })
+        .unwrap();
+    let agent = database.read(|c| users::find_agent(c, john)).unwrap();
+    let mut expected = vec![support, engineering];
+    expected.sort();
+    assert_eq!(agent.department_ids, expected);
+    let listed = database
+        .read(|c| users::list_agents(c, &PageRequest::default()))
+        .unwrap();
+    assert_eq!(listed.items.len(), 1);
+    assert_eq!(listed.items[0].department_ids, expected);
+}
+
+fn updates_are_guarded_by_version(db: TestDatabase) {
+    let database = db.open();
+    let ticket = database
+        .write(|c| {
+            let support = department(c, "Support");
+            let ken = user(c, "ken@example.com", Role::Customer);
+            tickets::insert_ticket(c, &new_ticket("10000001", support.id, ken, 0))
+        })
+        .unwrap();
+    assert_eq!(
+        (ticket.status, ticket.version, ticket.first_response_due_at),
+        (Status::Open, 1, Some(at(60)))
+    );
+    let mut changed = ticket.clone();
+    changed.priority = Priority::High;
+    changed.version = 2;
+    changed.resolved_at = Some(at(5) + Duration::nanoseconds(123_456_789));
+    database
+        .write(|c| tickets::update_ticket(c, &changed, 1))
+        .unwrap();
+    let stale = database.write(|c| tickets::update_ticket(c, &changed, 1));
+    assert!(matches!(stale, Err(RepoError::StaleVersion)));
+    let stored = database
+        .read(|c| tickets::find_ticket(c, ticket.id))
+        .unwrap();
+    assert_eq!((stored.priority, stored.version), (Priority::High, 2));
+    assert_eq!(
+        stored.resolved_at,
+        Some(at(5) + Duration::microseconds(123_456)),
+        "microseconds on both backends"
+    );
+}
+
+fn ticket_numbers_are_unique(db: TestDatabase) {
+    let database = db.open();
+    let result = database.write(|c| {
+        let support = department(c, "Support");
+        let ken = user(c, "ken@example.com", Role::Customer);
+        tickets::insert_ticket(c, &new_ticket("10000001", support.id, ken, 0))?;
+        tickets::insert_ticket(c, &new_ticket("10000001", support.id, ken, 1))
+    });
+    assert!(matches!(result, Err(RepoError::Conflict(_))), "{result:?}");
+}
+
+fn the_queue_is_scoped_filtered_and_paged(db: TestDatabase) {
+    let database = db.open();
+    let (support, engineering, ken, ann, john) = database
+        .write(|c| {
+            let support = department(c, "Support").id;
+            let engineering = department(c, "Engineering").id;
+            let ken = user(c, "ken@example.com", Role::Customer);
+            let ann = user(c, "ann@example.com", Role::Customer);
+            let john = user(c, "john@example.com", Role::Agent);
+            for i in 0..7 {
+                let (dept, requester) = if i % 2 == 0 {
+                    (support, ken)
+                } else {
+                    (engineering, ann)
+                };
+                tickets::insert_ticket(c, &new_ticket(&format!("1000000{i}"), dept, requester, i))?;
+            }
+            Ok((support, engineering, ken, ann, john))
+        })
+        .unwrap();
+    // John works in Engineering and is assigned one Support ticket.
+    let all = database
+        .read(|c| {
+            tickets::list_tickets(
+                c,
+                &ticket_scope(&Actor::Admin { id: 1 }),
+                &TicketFilter::default(),
+                &page(50, None),
+            )
+        })
+        .unwrap();
+    assert_eq!(all.items.len(), 7);
+    let mut assigned = all
+        .items
+        .iter()
+        .find(|t| t.department_id == support)
+        .unwrap()
+        .clone();
+    assigned.assignee_id = Some(john);
+    assigned.version += 1;
+    database
+        .write(|c| tickets::update_ticket(c, &assigned, assigned.version - 1))
+        .unwrap();
+
+    let actors = [
+        Actor::Customer { id: ken },
+        Actor::Customer { id: ann },
+        Actor::Agent {
+            id: john,
+            department_ids: vec![engineering],
+        },
+        Actor::Agent {
+            id: 999,
+            department_ids: vec![support],
+        },
+        Actor::Admin { id: 1 },
+    ];
+    let everything = database
+        .read(|c| {
+            tickets::list_tickets(
+                c,
+                &ticket_scope(&Actor::Admin { id: 1 }),
+                &TicketFilter::default(),
+                &page(50, None),
+            )
+        })
+        .unwrap()
+        .items;
+    for actor in &actors {
+        let scope = ticket_scope(actor);
+        let listed: Vec<i64> = database
+            .read(|c| tickets::list_tickets(c, &scope, &TicketFilter::default(), &page(50, None)))
+            .unwrap()
+            .items
+            .iter()
+            .map(|t| t.id)
+            .collect();
+        let expected: Vec<i64> = everything
+            .iter()
+            .filter(|t| scope.contains(t))
+            .map(|t| t.id)
+            .collect();
+        assert_eq!(
+            listed, expected,
+            "the SQL scope of {actor:?} agrees with the domain rule"
+        );
+    }
+
+    // Pages of 3, newest first, cover everything exactly once even with an insert between pages.
+    let scope = ticket_scope(&Actor::Admin { id: 1 });
+    let first = database
+        .read(|c| tickets::list_tickets(c, &scope, &TicketFilter::default(), &page(3, None)))
+        .unwrap();
+    database
+        .write(|c| tickets::insert_ticket(c, &new_ticket("19999999", support, ken, 100)))
+        .unwrap();
+    let mut seen: Vec<i64> = first.items.iter().map(|t| t.id).collect();
+    let mut cursor = first.next_cursor;
+    while let Some(next) = cursor {
+        let more = database
+            .read(|c| {
+                tickets::list_tickets(
+                    c,
+                    &scope,
+                    &TicketFilter::default(),
+                    &page(3, Some(next.clone())),
+                )
+            })
+            .unwrap();
+        seen.extend(more.items.iter().map(|t| t.id));
+        cursor = more.next_cursor;
+    }
+    let expected: Vec<i64> = everything.iter().map(|t| t.id).collect();
+    assert_eq!(seen, expected, "newest first, no gaps, no repeats");
+
+    let filter = TicketFilter {
+        assignee: Some(AssigneeFilter::Agent(john)),
+        ..Default::default()
+    };
+    let mine = database
+        .read(|c| tickets::list_tickets(c, &scope, &filter, &page(50, None)))
+        .unwrap();
+    assert_eq!(
+        mine.items.iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![assigned.id]
+    );
+    let filter = TicketFilter {
+        assignee: Some(AssigneeFilter::Unassigned),
+        department_id: Some(support),
+        ..Default::default()
+    };
+    let unassigned = database
+        .read(|c| tickets::list_tickets(c, &scope, &filter, &page(50, None)))
+        .unwrap();
+    assert_eq!(unassigned.items.len(), 4, "5 support tickets, one assigned");
+    let filter = TicketFilter {
+        statuses: vec![Status::Pending, Status::Closed],
+        ..Default::default()
+    };
+    assert!(database
+        .read(|c| tickets::list_tickets(c, &scope, &filter, &page(50, None)))
+        .unwrap()
+        .items
+        .is_empty());
+    let filter = TicketFilter {
+        overdue_at: Some(at(63)),
+        sort: TicketSort::CreatedAt,
+        ..Default::default()
+    };
+    let overdue: Vec<String> = database
+        .read(|c| tickets::list_tickets(c, &scope, &filter, &page(50, None)))
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|t| t.number)
+        .collect();
+    assert_eq!(
+        overdue,
+        vec!["10000000", "10000001", "10000002"],
+        "first response due at +60 minutes"
+    );
+    assert!(matches!(
+        database.read(|c| tickets::list_tickets(
+            c,
+            &scope,
+            &TicketFilter::default(),
+            &page(3, Some("bogus".into()))
+        )),
+        Err(RepoError::InvalidCursor)
+    ));
+}
+
+fn priority_order_pages_through_ties(db: TestDatabase) {
+    let database = db.open();
+    let ids = database
+        .write(|c| {
+            let support = department(c, "Support").id;
+            let ken = user(c, "ken@example.com", Role::Customer);
+            let mut ids = vec![];
+            for (i, priority) in [
+                Priority::Low,
+                Priority::Urgent,
+                Priority::Normal,
+                Priority::Urgent,
+                Priority::Low,
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let ticket = NewTicket {
+                    priority,
+                    ..new_ticket(&format!("1000000{i}"), support, ken, i as i64)
+                };
+                ids.push((priority, tickets::insert_ticket(c, &ticket)?.id));
+            }
+            Ok(ids)
+        })
+        .unwrap();
+    let filter = TicketFilter {
+        sort: TicketSort::PriorityDesc,
+        ..Default::default()
+    };
+    let scope = ticket_scope(&Actor::Admin { id: 1 });
+    let mut seen = vec![];
+    let mut cursor = None;
+    loop {
+        let page = database
+            .read(|c| tickets::list_tickets(c, &scope, &filter, &page(2, cursor.clone())))
+            .unwrap();
+        seen.extend(page.items.iter().map(|t| t.id));
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    let mut expected = ids.clone();
+    expected.sort_by(|a, b| b.0.rank().cmp(&a.0.rank()).then(b.1.cmp(&a.1)));
+    assert_eq!(
+        seen,
+        expected.into_iter().map(|(_, id)| id).collect::<Vec<_>>()
+    );
+}
+
+fn customers_never_load_internal_messages_or_events(db: TestDatabase) {
+    let database = db.open();
+    let ticket = database
+        .write(|c| {
+            let support = department(c, "Support").id;
+            let ken = user(c, "ken@example.com", Role::Customer);
+            tickets::insert_ticket(c, &new_ticket("10000001", support, ken, 0))
+        })
+        .unwrap();
+    database
+        .write(|c| {
+            for (internal, body) in [
+                (false, "public reply"),
+                (true, "internal note"),
+                (false, "second reply"),
+            ] {
+                messages::insert_message(
+                    c,
+                    &NewMessage {
+                        ticket_id: ticket.id,
+                        internal,
+                        author_type: AuthorType::Agent,
+                        author_id: None,
+                        author_name: "Jane".into(),
+                        body: body.into(),
+                        created_at: at(1),
+                    },
+                )?;
+            }
+            let drafts = [
+                EventDraft::new(EventKind::Created, json!({})),
+                EventDraft::new(EventKind::Assigned, json!({"to": 3})),
+                EventDraft::internal_message(json!({})),
+            ];
+            events::append_events(
+                c,
+                ticket.id,
+                &Actor::Agent {
+                    id: 3,
+                    department_ids: vec![],
+                },
+                &drafts,
+                at(1),
+            )
+        })
+        .unwrap();
+    let public = database
+        .read(|c| messages::list_messages(c, ticket.id, false, &PageRequest::default()))
+        .unwrap();
+    assert_eq!(
+        public
+            .items
+            .iter()
+            .map(|m| m.body.as_str())
+            .collect::<Vec<_>>(),
+        vec!["public reply", "second reply"]
+    );
+    let all = database
+        .read(|c| messages::list_messages(c, ticket.id, true, &page(2, None)))
+        .unwrap();
+    assert_eq!(all.items.len(), 2);
+    assert!(all.next_cursor.is_some());
+    let customer_events = database
+        .read(|c| events::list_events(c, ticket.id, false, &PageRequest::default()))
+        .unwrap();
+    assert_eq!(
+        customer_events
+            .items
+            .iter()
+            .map(|e| e.kind.as_str())
+            .collect::<Vec<_>>(),
+        vec!["created"]
+    );
+    let staff_events = database
+        .read(|c| events::list_events(c, ticket.id, true, &PageRequest::default()))
+        .unwrap();
+    assert_eq!(staff_events.items.len(), 3);
+    assert_eq!(staff_events.items[1].data, json!({"to": 3}));
+}
+
+fn api_keys_are_found_by_hash_until_revoked(db: TestDatabase) {
+    let database = db.open();
+    let key = database
+        .write(|c| api_keys::insert_api_key(c, "monitoring", "abc123", "hd_abc", None, at(0)))
+        .unwrap();
+    assert_eq!(
+        database
+            .read(|c| api_keys::find_active_api_key(c, "abc123"))
+            .unwrap()
+            .map(|k| k.id),
+        Some(key.id)
+    );
+    database
+        .write(|c| api_keys::revoke_api_key(c, key.id, at(1)))
+        .unwrap();
+    assert_eq!(
+        database
+            .read(|c| api_keys::find_active_api_key(c, "abc123"))
+            .unwrap(),
+        None
+    );
+    assert!(matches!(
+        database.write(|c| api_keys::revoke_api_key(c, key.id, at(2))),
+        Err(RepoError::NotFound)
+    ));
+}
+
+fn organisation_records_round_trip(db: TestDatabase) {
+    let database = db.open();
+    let plan = database
+        .write(|c| {
+            sla_plans::insert_sla_plan(
+                c,
+                &SlaPlan {
+                    id: 0,
+                    name: "Gold".into(),
+                    first_response_minutes: 60,
+                    resolution_minutes: 480,
+                    business_hours_id: None,
+                },
+                at(0),
+            )
+        })
+        .unwrap();
+    let support = database
+        .write(|c| departments::insert_department(c, "Support", Some(plan.id), at(0)))
+        .unwrap();
+    assert_eq!(support.default_sla_plan_id, Some(plan.id));
+    assert!(
+        matches!(
+            database.write(|c| sla_plans::delete_sla_plan(c, plan.id)),
+            Err(RepoError::Conflict(_))
+        ),
+        "still used by Support"
+    );
+    assert!(matches!(
+        database.write(|c| departments::insert_department(c, "Support", None, at(0))),
+        Err(RepoError::Conflict(_))
+    ));
+}
+
+test_on_both_backends!(
+    users_are_unique_by_email,
+    a_failed_write_leaves_nothing_behind,
+    agents_carry_their_departments,
+    updates_are_guarded_by_version,
+    ticket_numbers_are_unique,
+    the_queue_is_scoped_filtered_and_paged,
+    priority_order_pages_through_ties,
+    customers_never_load_internal_messages_or_events,
+    api_keys_are_found_by_hash_until_revoked,
+    organisation_records_round_trip,
+);
