@@ -1,1 +1,20 @@
+//! Helpdesk's HTTP API: thin actix-web handlers over the domain rules and the repositories, with
+//! RFC 9457 errors and an OpenAPI document built from the very routes that serve traffic.
 
+pub mod app;
+pub mod auth;
+pub mod bootstrap;
+pub mod clock;
+pub mod config;
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod request_log;
+pub mod routes;
+pub mod state;
+
+pub use app::{build_app, openapi_document};
+pub use clock::Clock;
+pub use config::Config;
+pub use state::AppState;

@@ -52,20 +52,20 @@ impl Database {
     }
 
     /// Runs `work` on a pooled connection, for queries that change nothing.
-    pub fn read<T>(
-        &self,
-        work: impl FnOnce(&mut DbConnection) -> Result<T, RepoError>,
-    ) -> Result<T, RepoError> {
-        let mut connection = self.readers.get()?;
+    pub fn read<T, E>(&self, work: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<RepoError>,
+    {
+        let mut connection = self.readers.get().map_err(RepoError::from)?;
         work(&mut connection)
     }
 
     /// Runs `work` in one transaction on the writer: all of it is stored, or none.
-    pub fn write<T>(
-        &self,
-        work: impl FnOnce(&mut DbConnection) -> Result<T, RepoError>,
-    ) -> Result<T, RepoError> {
-        let mut pooled = self.writer.get()?;
+    pub fn write<T, E>(&self, work: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<RepoError> + From<diesel::result::Error>,
+    {
+        let mut pooled = self.writer.get().map_err(RepoError::from)?;
         let connection: &mut DbConnection = &mut pooled;
         connection.transaction(work)
     }

@@ -12,6 +12,9 @@ pub enum RepoError {
     /// The row changed since it was read (optimistic concurrency).
     #[error("the record was changed by someone else")]
     StaleVersion,
+    /// The random ticket number is taken; the caller retries with another.
+    #[error("the ticket number is taken")]
+    TicketNumberTaken,
     #[error("the cursor is not one this list produced")]
     InvalidCursor,
     #[error("the database is unavailable: {0}")]

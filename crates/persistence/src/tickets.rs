@@ -81,8 +81,31 @@ pub fn insert_ticket(connection: &mut DbConnection, ticket: &NewTicket) -> RepoR
             tickets::version.eq(1_i64),
         ))
         .returning(tickets::id)
-        .get_result::<i64>(connection)?;
+        .get_result::<i64>(connection)
+        .map_err(|error| match RepoError::from(error) {
+            // `number` is the only unique column a new ticket can collide on.
+            RepoError::Conflict(_) => RepoError::TicketNumberTaken,
+            other => other,
+        })?;
     find_ticket(connection, id)
+}
+
+/// Inserts `ticket`, drawing a new number with `renumber` while its number is taken (each attempt in
+/// a savepoint, so a collision does not abort the caller's transaction).
+pub fn insert_ticket_numbered(
+    connection: &mut DbConnection,
+    ticket: &NewTicket,
+    mut renumber: impl FnMut() -> String,
+) -> RepoResult<Ticket> {
+    const ATTEMPTS: usize = 8;
+    let mut ticket = ticket.clone();
+    for _ in 1..ATTEMPTS {
+        match connection.transaction(|savepoint| insert_ticket(savepoint, &ticket)) {
+            Err(RepoError::TicketNumberTaken) => ticket.number = renumber(),
+            other => return other,
+        }
+    }
+    connection.transaction(|savepoint| insert_ticket(savepoint, &ticket))
 }
 
 pub fn find_ticket(connection: &mut DbConnection, id: i64) -> RepoResult<Ticket> {

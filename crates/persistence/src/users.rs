@@ -78,6 +78,16 @@ pub fn find_user(connection: &mut DbConnection, id: i64) -> RepoResult<User> {
         .into_user()
 }
 
+/// The users with these ids, by id (for showing requesters of a page of tickets).
+pub fn find_users(connection: &mut DbConnection, ids: &[i64]) -> RepoResult<HashMap<i64, User>> {
+    let rows = users::table
+        .filter(users::id.eq_any(ids))
+        .load::<UserRow>(connection)?;
+    rows.into_iter()
+        .map(|row| row.into_user().map(|user| (user.id, user)))
+        .collect()
+}
+
 pub fn find_user_by_email(connection: &mut DbConnection, email: &str) -> RepoResult<Option<User>> {
     Ok(find_credentials(connection, email)?.map(|(user, _)| user))
 }

@@ -61,7 +61,7 @@ fn page(limit: i64, cursor: Option<String>) -> PageRequest {
 fn users_are_unique_by_email(db: TestDatabase) {
     let database = db.open();
     database
-        .write(|c| Ok(user(c, "ken@example.com", Role::Customer)))
+        .write(|c| Ok::<_, RepoError>(user(c, "ken@example.com", Role::Customer)))
         .unwrap();
     let again = NewUser {
         name: "Ken".into(),
@@ -114,7 +114,7 @@ fn agents_carry_their_departments(db: TestDatabase) {
             let engineering = department(c, "Engineering");
             let john = user(c, "john@example.com", Role::Agent);
             users::set_agent_departments(c, john, &[engineering.id, support.id, support.id])?;
-            Ok((john, support.id, engineering.id))
+            Ok::<_, RepoError>((john, support.id, engineering.id))
         })
         .unwrap();
     let agent = database.read(|c| users::find_agent(c, john)).unwrap();
@@ -169,7 +169,10 @@ fn ticket_numbers_are_unique(db: TestDatabase) {
         tickets::insert_ticket(c, &new_ticket("10000001", support.id, ken, 0))?;
         tickets::insert_ticket(c, &new_ticket("10000001", support.id, ken, 1))
     });
-    assert!(matches!(result, Err(RepoError::Conflict(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(RepoError::TicketNumberTaken)),
+        "{result:?}"
+    );
 }
 
 fn the_queue_is_scoped_filtered_and_paged(db: TestDatabase) {
@@ -189,7 +192,7 @@ fn the_queue_is_scoped_filtered_and_paged(db: TestDatabase) {
                 };
                 tickets::insert_ticket(c, &new_ticket(&format!("1000000{i}"), dept, requester, i))?;
             }
-            Ok((support, engineering, ken, ann, john))
+            Ok::<_, RepoError>((support, engineering, ken, ann, john))
         })
         .unwrap();
     // John works in Engineering and is assigned one Support ticket.
@@ -367,7 +370,7 @@ fn priority_order_pages_through_ties(db: TestDatabase) {
                 };
                 ids.push((priority, tickets::insert_ticket(c, &ticket)?.id));
             }
-            Ok(ids)
+            Ok::<_, RepoError>(ids)
         })
         .unwrap();
     let filter = TicketFilter {

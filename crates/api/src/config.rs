@@ -1,0 +1,95 @@
+//! Settings, read from the environment (see the README's configuration table).
+
+use std::env;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `postgres://...` or a SQLite file path.
+    pub database_url: String,
+    pub bind: String,
+    /// Required with PostgreSQL; with SQLite a generated secret is kept in the database.
+    pub jwt_secret: Option<String>,
+    /// Allowed browser origins; empty allows none, `*` allows any.
+    pub cors_origins: Vec<String>,
+    pub token_ttl_minutes: i64,
+    pub allow_registration: bool,
+    pub pool_size: u32,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "helpdesk.db";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: DEFAULT_DATABASE_URL.to_owned(),
+            bind: DEFAULT_BIND.to_owned(),
+            jwt_secret: None,
+            cors_origins: Vec::new(),
+            token_ttl_minutes: 480,
+            allow_registration: true,
+            pool_size: 8,
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, String> {
+        let defaults = Config::default();
+        let var = |name: &str| env::var(name).ok().filter(|value| !value.trim().is_empty());
+        let number = |name: &str, default: i64| -> Result<i64, String> {
+            var(name).map_or(Ok(default), |value| {
+                value
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("{name} must be a whole number, not `{value}`"))
+            })
+        };
+        let config = Config {
+            database_url: var("DATABASE_URL").unwrap_or(defaults.database_url),
+            bind: var("HELPDESK_BIND").unwrap_or(defaults.bind),
+            jwt_secret: var("HELPDESK_JWT_SECRET"),
+            cors_origins: var("HELPDESK_CORS_ORIGINS")
+                .map(|origins| {
+                    origins
+                        .split(',')
+                        .map(|o| o.trim().to_owned())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            token_ttl_minutes: number("HELPDESK_TOKEN_TTL_MINUTES", defaults.token_ttl_minutes)?,
+            allow_registration: var("HELPDESK_ALLOW_REGISTRATION")
+                .is_none_or(|value| value != "false" && value != "0"),
+            pool_size: u32::try_from(number(
+                "HELPDESK_DB_POOL_SIZE",
+                i64::from(defaults.pool_size),
+            )?)
+            .map_err(|_| "HELPDESK_DB_POOL_SIZE is out of range".to_owned())?,
+            max_body_bytes: usize::try_from(number(
+                "HELPDESK_MAX_BODY_BYTES",
+                defaults.max_body_bytes as i64,
+            )?)
+            .map_err(|_| "HELPDESK_MAX_BODY_BYTES is out of range".to_owned())?,
+        };
+        config.check_cors_origins()?;
+        Ok(config)
+    }
+
+    /// Origins must be `*` or `scheme://host[:port]`; anything else is refused at start.
+    pub fn check_cors_origins(&self) -> Result<(), String> {
+        for origin in self.cors_origins.iter().filter(|origin| *origin != "*") {
+            let uri: actix_web::http::Uri = origin
+                .parse()
+                .map_err(|_| format!("HELPDESK_CORS_ORIGINS: `{origin}` is not an origin such as https://app.example.com"))?;
+            let bare = uri.path() == "/" && !origin.ends_with('/') && uri.query().is_none();
+            if uri.scheme().is_none() || uri.host().is_none() || !bare {
+                return Err(format!("HELPDESK_CORS_ORIGINS: `{origin}` is not an origin such as https://app.example.com"));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,108 @@
+use crate::auth::caller::Caller;
+use crate::auth::password::{hash_password, verify_password};
+use crate::dto::auth::{LoginRequest, RegisterRequest, TokenResponse, UserResponse};
+use crate::error::ApiError;
+use crate::extract::ValidJson;
+use crate::openapi::{
+    BadRequest, Conflict, Forbidden, Unauthorized, Unprocessable, UnsupportedMediaType,
+};
+use crate::state::AppState;
+use actix_web::{get, post, web, HttpResponse};
+use helpdesk_domain::user::normalize_email;
+use helpdesk_domain::Role;
+use helpdesk_persistence::users::{self, NewUser};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn configure(config: &mut ServiceConfig) {
+    config.service(login).service(register).service(me);
+}
+
+/// Signs in with email and password. A failure never says whether the email exists.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses((status = 200, description = "An access token", body = TokenResponse), BadRequest, Unauthorized, UnsupportedMediaType, Unprocessable),
+    security(())
+)]
+#[post("/auth/login")]
+async fn login(
+    state: web::Data<AppState>,
+    ValidJson(request): ValidJson<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let email = normalize_email(&request.email);
+    let (user, department_ids) = state
+        .read(move |connection| {
+            let found = users::find_credentials(connection, &email)?;
+            let stored = found.as_ref().and_then(|(_, hash)| hash.as_deref());
+            let verified = verify_password(&request.password, stored);
+            match found {
+                Some((user, _)) if verified && user.active => {
+                    let departments = users::department_ids_of(connection, user.id)?;
+                    Ok((user, departments))
+                }
+                _ => Err(ApiError::unauthorized("invalid email or password")),
+            }
+        })
+        .await?;
+    let now = state.clock.now();
+    let token = state
+        .jwt
+        .issue(user.id, user.role.as_str(), now)
+        .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok().json(TokenResponse {
+        access_token: token,
+        token_type: "Bearer".into(),
+        expires_in: state.jwt.ttl().num_seconds(),
+        user: UserResponse::new(user, department_ids),
+    }))
+}
+
+/// Creates a customer account (unless self-registration is turned off).
+#[utoipa::path(
+    tag = "auth",
+    request_body = RegisterRequest,
+    responses((status = 201, description = "The new customer", body = UserResponse), BadRequest, Forbidden, Conflict, UnsupportedMediaType, Unprocessable),
+    security(())
+)]
+#[post("/auth/register")]
+async fn register(
+    state: web::Data<AppState>,
+    ValidJson(request): ValidJson<RegisterRequest>,
+) -> Result<HttpResponse, ApiError> {
+    if !state.config.allow_registration {
+        return Err(ApiError::forbidden(
+            "self-registration is turned off on this help desk",
+        ));
+    }
+    let now = state.clock.now();
+    let user = state
+        .write(move |connection| {
+            let new_user = NewUser {
+                name: request.name.trim().to_owned(),
+                email: normalize_email(&request.email),
+                role: Role::Customer,
+                password_hash: Some(hash_password(&request.password).map_err(ApiError::internal)?),
+            };
+            Ok(users::insert_user(connection, &new_user, now)?)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(UserResponse::new(user, Vec::new())))
+}
+
+/// The caller.
+#[utoipa::path(
+    tag = "auth",
+    responses((status = 200, description = "The signed-in person", body = UserResponse), Unauthorized, Forbidden),
+    security(("bearer" = []))
+)]
+#[get("/me")]
+async fn me(caller: Caller) -> Result<HttpResponse, ApiError> {
+    let user = caller.user.ok_or_else(|| {
+        ApiError::forbidden("an API key is not a person; /me is for signed-in people")
+    })?;
+    let department_ids = match caller.actor {
+        helpdesk_domain::Actor::Agent { department_ids, .. } => department_ids,
+        _ => Vec::new(),
+    };
+    Ok(HttpResponse::Ok().json(UserResponse::new(user, department_ids)))
+}

@@ -1,0 +1,127 @@
+use crate::auth::caller::Caller;
+use crate::dto::messages::{CreateMessageRequest, EventResponse, MessageResponse};
+use crate::dto::{PageOf, PageQuery};
+use crate::error::ApiError;
+use crate::extract::{IfMatch, ValidJson, ValidQuery};
+use crate::openapi::{
+    BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType,
+};
+use crate::routes::tickets::{load_visible_ticket, retry_when_stale};
+use crate::state::AppState;
+use actix_web::{get, post, web, HttpResponse};
+use helpdesk_domain::message::add_message;
+use helpdesk_domain::permissions::can_see_internal;
+use helpdesk_persistence::{events, messages, tickets};
+use serde_json::json;
+use std::sync::Arc;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        .service(list_messages)
+        .service(create_message)
+        .service(list_events);
+}
+
+/// The conversation, oldest first. Customers never receive internal notes.
+#[utoipa::path(
+    tag = "tickets",
+    params(("id" = i64, Path, description = "Ticket id"), PageQuery),
+    responses((status = 200, description = "A page of messages", body = PageOf<MessageResponse>), BadRequest, Unauthorized, NotFound),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/tickets/{id}/messages")]
+async fn list_messages(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    ValidQuery(page): ValidQuery<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let page = state
+        .read(move |c| {
+            let ticket = load_visible_ticket(c, &caller.actor, id)?;
+            Ok(messages::list_messages(
+                c,
+                ticket.id,
+                can_see_internal(&caller.actor),
+                &page.to_request(),
+            )?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(PageOf::from_page(page, MessageResponse::from)))
+}
+
+/// A public reply, or (staff only) an internal note. A staff member's first public reply records
+/// `first_responded_at`; a customer's reply reopens a pending or resolved ticket.
+#[utoipa::path(
+    tag = "tickets",
+    params(("id" = i64, Path, description = "Ticket id")),
+    request_body = CreateMessageRequest,
+    responses(
+        (status = 201, description = "The new message", body = MessageResponse),
+        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, UnsupportedMediaType, Unprocessable
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[post("/tickets/{id}/messages")]
+async fn create_message(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    ValidJson(request): ValidJson<CreateMessageRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, now) = (id.into_inner(), state.clock.now());
+    let (caller, request) = (Arc::new(caller), Arc::new(request));
+    let message = retry_when_stale(IfMatch(None), || {
+        let (caller, request) = (caller.clone(), request.clone());
+        state.write(move |c| {
+            let ticket = load_visible_ticket(c, &caller.actor, id)?;
+            let (mut applied, new_message) = add_message(
+                &ticket,
+                &caller.actor,
+                &caller.name,
+                &request.body,
+                request.internal,
+                now,
+            )?;
+            tickets::update_ticket(c, &applied.ticket, ticket.version)?;
+            let message = messages::insert_message(c, &new_message)?;
+            applied.events[0].data["message_id"] = json!(message.id);
+            events::append_events(c, ticket.id, &caller.actor, &applied.events, now)?;
+            Ok(message)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(MessageResponse::from(message)))
+}
+
+/// The audit timeline, oldest first. Customers see their ticket's creation, status changes and public
+/// conversation; staff see everything.
+#[utoipa::path(
+    tag = "tickets",
+    params(("id" = i64, Path, description = "Ticket id"), PageQuery),
+    responses((status = 200, description = "A page of events", body = PageOf<EventResponse>), BadRequest, Unauthorized, NotFound),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/tickets/{id}/events")]
+async fn list_events(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    ValidQuery(page): ValidQuery<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let page = state
+        .read(move |c| {
+            let ticket = load_visible_ticket(c, &caller.actor, id)?;
+            Ok(events::list_events(
+                c,
+                ticket.id,
+                can_see_internal(&caller.actor),
+                &page.to_request(),
+            )?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(PageOf::from_page(page, EventResponse::from)))
+}

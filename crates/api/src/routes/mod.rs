@@ -1,0 +1,45 @@
+//! The routes, one file per resource. Each file's `configure` registers its handlers; the OpenAPI
+//! document is collected from the same registrations.
+
+pub mod agents;
+pub mod api_keys;
+pub mod auth;
+pub mod customers;
+pub mod departments;
+pub mod help_topics;
+pub mod messages;
+pub mod ops;
+pub mod sla_plans;
+pub mod teams;
+pub mod tickets;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Everything under `/api/v1`.
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        .configure(auth::configure)
+        .configure(agents::configure)
+        .configure(customers::configure)
+        .configure(departments::configure)
+        .configure(teams::configure)
+        .configure(sla_plans::configure)
+        .configure(help_topics::configure)
+        .configure(tickets::configure)
+        .configure(messages::configure)
+        .configure(api_keys::configure);
+}
+
+/// Looks up a record a request refers to by id: a missing one is the request's fault (422 on `field`).
+pub(crate) fn referenced<T>(
+    result: Result<T, helpdesk_persistence::RepoError>,
+    field: &str,
+) -> Result<T, crate::error::ApiError> {
+    match result {
+        Err(helpdesk_persistence::RepoError::NotFound) => Err(crate::error::ApiError::invalid(
+            field,
+            "refers to nothing that exists",
+        )),
+        other => Ok(other?),
+    }
+}

@@ -1,0 +1,60 @@
+//! What every handler shares: the database, the token keys, the clock and the settings.
+
+use crate::auth::jwt::JwtKeys;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::error::ApiError;
+use actix_web::web;
+use helpdesk_persistence::{Database, DbConnection};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Database,
+    pub jwt: JwtKeys,
+    pub clock: Clock,
+    pub config: Config,
+}
+
+impl AppState {
+    /// Connects, migrates and resolves the token secret: everything `serve` needs before it binds.
+    pub fn start(config: Config, clock: Clock) -> Result<AppState, String> {
+        let db = Database::connect(&config.database_url, config.pool_size)
+            .map_err(|error| format!("cannot open the database: {error}"))?;
+        db.migrate().map_err(|error| error.to_string())?;
+        let secret = crate::bootstrap::resolve_jwt_secret(config.jwt_secret.as_deref(), &db)?;
+        let jwt = JwtKeys::new(
+            &secret,
+            chrono::Duration::minutes(config.token_ttl_minutes.max(1)),
+        );
+        Ok(AppState {
+            db,
+            jwt,
+            clock,
+            config,
+        })
+    }
+
+    /// Runs read-only `work` on a pooled connection, off the async threads.
+    pub async fn read<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.db.clone();
+        web::block(move || db.read(work))
+            .await
+            .map_err(ApiError::internal)?
+    }
+
+    /// Runs `work` in one transaction, off the async threads: all of it is stored, or none.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.db.clone();
+        web::block(move || db.write(work))
+            .await
+            .map_err(ApiError::internal)?
+    }
+}
