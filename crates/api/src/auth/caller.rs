@@ -67,7 +67,7 @@ async fn authenticate_bearer(state: &AppState, authorization: &str) -> Result<Ca
         })?;
     let user_id = state
         .jwt
-        .verify(token.trim())
+        .verify(token.trim(), state.clock.now())
         .ok_or_else(|| ApiError::unauthorized("the access token is invalid or expired"))?;
     state
         .read(move |connection| {

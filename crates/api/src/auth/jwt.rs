@@ -51,14 +51,20 @@ impl JwtKeys {
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
     }
 
-    /// The user id in a valid token: right algorithm and signature, not expired, already valid.
-    pub fn verify(&self, token: &str) -> Option<i64> {
+    /// The user id in a valid token: right algorithm and signature, not expired and already valid at
+    /// `now` (the server's clock, not the library's, so that time stays injectable).
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Option<i64> {
+        const NOT_BEFORE_LEEWAY_SECONDS: i64 = 30;
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.validate_nbf = true;
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
         validation.set_required_spec_claims(&["exp", "nbf", "sub"]);
-        decode::<Claims>(token, &self.decoding, &validation)
-            .ok()
-            .and_then(|data| data.claims.sub.parse().ok())
+        let claims = decode::<Claims>(token, &self.decoding, &validation)
+            .ok()?
+            .claims;
+        let now = now.timestamp();
+        let current = claims.nbf <= now + NOT_BEFORE_LEEWAY_SECONDS && now < claims.exp;
+        current.then(|| claims.sub.parse().ok()).flatten()
     }
 }
 
@@ -71,13 +77,17 @@ mod tests {
         let keys = JwtKeys::new(b"a test secret that is long enough!", Duration::minutes(5));
         let now = Utc::now();
         let token = keys.issue(42, "agent", now).unwrap();
-        assert_eq!(keys.verify(&token), Some(42));
-        let old = keys.issue(42, "agent", now - Duration::hours(1)).unwrap();
-        assert_eq!(keys.verify(&old), None, "expired");
+        assert_eq!(keys.verify(&token, now), Some(42));
+        assert_eq!(keys.verify(&token, now + Duration::minutes(4)), Some(42));
+        assert_eq!(
+            keys.verify(&token, now + Duration::minutes(5)),
+            None,
+            "expired"
+        );
         let other = JwtKeys::new(b"another secret, just as long!!!!!", Duration::minutes(5));
-        assert_eq!(other.verify(&token), None, "wrong signature");
+        assert_eq!(other.verify(&token, now), None, "wrong signature");
         let future = keys.issue(42, "agent", now + Duration::hours(1)).unwrap();
-        assert_eq!(keys.verify(&future), None, "not yet valid");
-        assert_eq!(keys.verify("not.a.token"), None);
+        assert_eq!(keys.verify(&future, now), None, "not yet valid");
+        assert_eq!(keys.verify("not.a.token", now), None);
     }
 }
