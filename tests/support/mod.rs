@@ -180,7 +180,7 @@ impl TestApp {
         let mut response = match body {
             Some(body) => {
                 request
-                    .insert_header(("Content-Type", "application/json"))
+                    .insert_header_if_none(("Content-Type", "application/json"))
                     .send_body(body)
                     .await
             }

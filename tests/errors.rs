@@ -1,0 +1,179 @@
+//! Bad input of every kind gets an RFC 9457 problem naming what is wrong, never a panic or a 500.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use helpdesk_persistence::Backend;
+use serde_json::json;
+use support::TestApp;
+
+async fn malformed_requests_are_problems(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let jane = app.jane().await;
+
+    // Malformed JSON: 400.
+    let broken = app
+        .server
+        .post("/api/v1/tickets")
+        .insert_header(("Content-Type", "application/json"));
+    let reply = app.send(broken, Some(&jane), None).await;
+    assert_eq!(reply.status.as_u16(), 400, "{}", reply.text);
+    let broken = app.server.post("/api/v1/tickets");
+    let problem = app
+        .send(broken, Some(&jane), Some("{\"subject\": ".into()))
+        .await
+        .problem(400);
+    assert_eq!(problem["code"], "bad_request");
+
+    // Well-formed but invalid: 422 with the fields.
+    let problem = app
+        .post("/api/v1/tickets", Some(&jane), &json!({"subject": "  ", "body": "x", "requester": {"name": "A", "email": "not-an-email"}}))
+        .await
+        .problem(422);
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, vec!["requester.email", "subject"]);
+    let problem = app
+        .post(
+            "/api/v1/tickets",
+            Some(&jane),
+            &json!({"subject": "x", "body": "y", "priority": "whenever"}),
+        )
+        .await
+        .problem(422);
+    assert_eq!(problem["errors"][0]["field"], "priority");
+    let problem = app
+        .post(
+            "/api/v1/tickets",
+            Some(&jane),
+            &json!({"subject": 5, "body": "y"}),
+        )
+        .await
+        .problem(422);
+    assert_eq!(problem["errors"][0]["field"], "subject");
+    let problem = app.post("/api/v1/tickets", Some(&jane), &json!({"subject": "x".repeat(256), "body": "y", "requester": {"name": "A", "email": "a@example.com"}})).await.problem(422);
+    assert_eq!(problem["errors"][0]["field"], "subject");
+    let problem = app
+        .post(
+            "/api/v1/tickets",
+            Some(&jane),
+            &json!({"subject": "x", "body": "y"}),
+        )
+        .await
+        .problem(422);
+    assert_eq!(problem["errors"][0]["field"], "requester");
+
+    // Too large: 413. Wrong content type: 415.
+    let huge = json!({"subject": "x", "body": "y".repeat(100 * 1024)});
+    let form = app
+        .server
+        .post("/api/v1/tickets")
+        .insert_header(("Content-Type", "text/plain"));
+    app.send(form, Some(&jane), Some("subject=x".into()))
+        .await
+        .problem(415);
+    app.post("/api/v1/tickets", Some(&jane), &huge)
+        .await
+        .problem(413);
+
+    // Queries: bad values are 400 or 422, never 500.
+    app.get("/api/v1/tickets?limit=500", Some(&jane))
+        .await
+        .problem(422);
+    app.get("/api/v1/tickets?limit=0", Some(&jane))
+        .await
+        .problem(422);
+    app.get("/api/v1/tickets?limit=abc", Some(&jane))
+        .await
+        .problem(400);
+    app.get("/api/v1/tickets?status=frozen", Some(&jane))
+        .await
+        .problem(400);
+    app.get("/api/v1/tickets?sort=sideways", Some(&jane))
+        .await
+        .problem(422);
+    app.get("/api/v1/tickets?assignee_id=someone", Some(&jane))
+        .await
+        .problem(422);
+    let problem = app
+        .get("/api/v1/tickets?cursor=garbage", Some(&jane))
+        .await
+        .problem(400);
+    assert_eq!(problem["errors"][0]["field"], "cursor");
+
+    // Paths and routes that name nothing: 404.
+    app.get("/api/v1/tickets/abc", Some(&jane))
+        .await
+        .problem(404);
+    app.get("/api/v1/tickets/999999", Some(&jane))
+        .await
+        .problem(404);
+    app.get("/api/v1/nothing-here", Some(&jane))
+        .await
+        .problem(404);
+
+    // Credentials: 401 with a challenge.
+    let reply = app.get("/api/v1/tickets", None).await;
+    assert_eq!(reply.header("www-authenticate").as_deref(), Some("Bearer"));
+    reply.problem(401);
+    app.get("/api/v1/tickets", Some("not-a-token"))
+        .await
+        .problem(401);
+    app.get("/api/v1/tickets", Some("hd_not_a_key"))
+        .await
+        .problem(401);
+}
+
+async fn lists_page_with_cursors(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let jane = app.jane().await;
+    for n in 0..4 {
+        let body = json!({"subject": format!("printer {n}"), "body": "jammed", "requester": {"name": "Ann", "email": "ann@example.com"}, "department_id": 1});
+        app.post("/api/v1/tickets", Some(&jane), &body)
+            .await
+            .expect(201);
+    }
+    let mut seen = vec![];
+    let mut path = "/api/v1/tickets?limit=2&sort=created_at".to_owned();
+    loop {
+        let page = app.get(&path, Some(&jane)).await.expect(200);
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["subject"].as_str().unwrap().to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(cursor) => {
+                path = format!("/api/v1/tickets?limit=2&sort=created_at&cursor={cursor}")
+            }
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        vec![
+            "Adobe Reader not working",
+            "printer 0",
+            "printer 1",
+            "printer 2",
+            "printer 3"
+        ]
+    );
+    let customers = app
+        .get("/api/v1/customers?q=ANN", Some(&jane))
+        .await
+        .expect(200);
+    assert_eq!(
+        customers["items"].as_array().unwrap().len(),
+        1,
+        "the requester was created once: {customers}"
+    );
+}
+
+on_both_databases!(malformed_requests_are_problems, lists_page_with_cursors);
