@@ -55,7 +55,12 @@ pub fn build_app(
         .app_data(web::PayloadConfig::new(max_body_bytes))
         .app_data(path_config())
         .app_data(query_config())
-        .service(SwaggerUi::new("/swagger-ui/{_:.*}").url(OPENAPI_PATH, api))
+        .service(
+            SwaggerUi::new("/swagger-ui/{_:.*}")
+                .url(OPENAPI_PATH, api)
+                // QA keeps its Authorize token across reloads.
+                .config(utoipa_swagger_ui::Config::default().persist_authorization(true)),
+        )
         .route(
             "/swagger-ui",
             web::get().to(|| async {
