@@ -16,23 +16,26 @@ use rand::RngCore;
 const JWT_SECRET_SETTING: &str = "jwt_secret";
 const MIN_SECRET_BYTES: usize = 32;
 
-/// The HS256 secret: `HELPDESK_JWT_SECRET`, required with PostgreSQL (replicas must share it). The
-/// embedded SQLite default generates one on first start and keeps it in the database.
-pub fn resolve_jwt_secret(
+/// The HS256 secret from `HELPDESK_JWT_SECRET`, checked before anything touches the database. It is
+/// required with PostgreSQL (replicas must share it); `None` means: use the one kept in the database.
+pub fn configured_jwt_secret(
     configured: Option<&str>,
-    database: &Database,
-) -> Result<Vec<u8>, String> {
-    if let Some(secret) = configured {
-        if secret.len() < MIN_SECRET_BYTES {
-            return Err(format!(
-                "HELPDESK_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long"
-            ));
+    backend: Backend,
+) -> Result<Option<Vec<u8>>, String> {
+    match configured {
+        Some(secret) if secret.len() < MIN_SECRET_BYTES => {
+            Err(format!("HELPDESK_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long"))
         }
-        return Ok(secret.as_bytes().to_vec());
+        Some(secret) => Ok(Some(secret.as_bytes().to_vec())),
+        None if backend == Backend::Postgres => {
+            Err("HELPDESK_JWT_SECRET is required with PostgreSQL, so that every replica signs tokens alike".into())
+        }
+        None => Ok(None),
     }
-    if database.backend() == Backend::Postgres {
-        return Err("HELPDESK_JWT_SECRET is required with PostgreSQL, so that every replica signs tokens alike".into());
-    }
+}
+
+/// The embedded SQLite default's secret: generated on first start and kept in the (migrated) database.
+pub fn stored_jwt_secret(database: &Database) -> Result<Vec<u8>, String> {
     let secret = database
         .write(|c| {
             settings::get_or_insert_setting(c, JWT_SECRET_SETTING, || {

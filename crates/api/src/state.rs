@@ -1,6 +1,7 @@
 //! What every handler shares: the database, the token keys, the clock and the settings.
 
 use crate::auth::jwt::JwtKeys;
+use crate::bootstrap;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::ApiError;
@@ -20,8 +21,13 @@ impl AppState {
     pub fn start(config: Config, clock: Clock) -> Result<AppState, String> {
         let db = Database::connect(&config.database_url, config.pool_size)
             .map_err(|error| format!("cannot open the database: {error}"))?;
+        let configured =
+            bootstrap::configured_jwt_secret(config.jwt_secret.as_deref(), db.backend())?;
         db.migrate().map_err(|error| error.to_string())?;
-        let secret = crate::bootstrap::resolve_jwt_secret(config.jwt_secret.as_deref(), &db)?;
+        let secret = match configured {
+            Some(secret) => secret,
+            None => bootstrap::stored_jwt_secret(&db)?,
+        };
         let jwt = JwtKeys::new(
             &secret,
             chrono::Duration::minutes(config.token_ttl_minutes.max(1)),
