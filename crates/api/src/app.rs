@@ -2,7 +2,7 @@
 
 use crate::error::ApiError;
 use crate::extract::{path_config, query_config};
-use crate::openapi::ApiDoc;
+use crate::openapi::{document_implied_errors, ApiDoc};
 use crate::request_log::log_request;
 use crate::routes;
 use crate::state::AppState;
@@ -31,9 +31,17 @@ where
 
 /// The OpenAPI document, exactly as the server serves it.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    register_routes(App::new().into_utoipa_app())
-        .split_for_parts()
-        .1
+    routes_and_document(App::new()).1
+}
+
+/// The app with every route, and the OpenAPI document of exactly those routes.
+fn routes_and_document<T>(app: App<T>) -> (App<T>, utoipa::openapi::OpenApi)
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
+{
+    let (app, mut api) = register_routes(app.into_utoipa_app()).split_for_parts();
+    document_implied_errors(&mut api);
+    (app, api)
 }
 
 /// The whole application for one worker thread.
@@ -50,7 +58,7 @@ pub fn build_app(
 > {
     let cors = cors(&state.config.cors_origins);
     let max_body_bytes = state.config.max_body_bytes;
-    let (app, api) = register_routes(App::new().into_utoipa_app()).split_for_parts();
+    let (app, api) = routes_and_document(App::new());
     app.app_data(web::Data::new(state))
         .app_data(web::PayloadConfig::new(max_body_bytes))
         .app_data(path_config())

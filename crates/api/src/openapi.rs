@@ -78,3 +78,72 @@ problem_responses! {
     Unprocessable => 422, "Validation failed; `errors` names the fields";
     ServiceUnavailable => 503, "The database is unavailable";
 }
+
+/// Documents on every operation the errors its shape implies, so no documented operation can return
+/// an undocumented status: a body can be malformed (400), too large (413), of the wrong type (415) or
+/// invalid (422); a query can be malformed (400) or out of range (422); a path id can name nothing
+/// (404); and anything that touches the database can find it unavailable (503).
+pub fn document_implied_errors(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{Operation, ParameterIn};
+    for (path, item) in api.paths.paths.iter_mut() {
+        let operations: [&mut Option<Operation>; 5] = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let parameters = operation.parameters.as_deref().unwrap_or_default();
+            let has_query = parameters
+                .iter()
+                .any(|p| p.parameter_in == ParameterIn::Query);
+            let has_path = parameters
+                .iter()
+                .any(|p| p.parameter_in == ParameterIn::Path);
+            let mut implied = Vec::new();
+            if operation.request_body.is_some() {
+                implied.extend([
+                    (400, "Malformed JSON"),
+                    (413, "The body is too large"),
+                    (415, "The body is not application/json"),
+                    (422, "Validation failed; `errors` names the fields"),
+                ]);
+            }
+            if has_query {
+                implied.extend([
+                    (400, "Malformed query string or cursor"),
+                    (422, "A query value is out of range"),
+                ]);
+            }
+            if has_path {
+                implied.push((404, "Unknown, or not visible to the caller"));
+            }
+            if path != "/health" {
+                implied.push((
+                    503,
+                    "The database is unavailable; retry after `Retry-After` seconds",
+                ));
+            }
+            for (status, description) in implied {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| problem_response(description));
+            }
+        }
+    }
+}
+
+fn problem_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{Content, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            Content::new(Some(Ref::from_schema_name("Problem"))),
+        )
+        .build()
+        .into()
+}

@@ -7,6 +7,7 @@ use crate::extract::{ValidJson, ValidQuery};
 use crate::openapi::{
     BadRequest, Forbidden, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
+use crate::routes::read_json;
 use crate::state::AppState;
 use actix_web::{delete, get, post, web, HttpResponse};
 use helpdesk_domain::permissions::{ensure, Action};
@@ -32,11 +33,14 @@ async fn list_api_keys(
     caller: Caller,
     ValidQuery(page): ValidQuery<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    ensure(&caller.actor, Action::ManageApiKeys)?;
-    let page = state
-        .read(move |c| Ok(api_keys::list_api_keys(c, &page.to_request())?))
-        .await?;
-    Ok(HttpResponse::Ok().json(PageOf::from_page(page, ApiKeyResponse::from)))
+    read_json(
+        &state,
+        &caller,
+        Action::ManageApiKeys,
+        move |c| api_keys::list_api_keys(c, &page.to_request()),
+        |page| PageOf::from_page(page, ApiKeyResponse::from),
+    )
+    .await
 }
 
 /// Creates a key for an integrator. The response is the only time the key is shown.

@@ -7,6 +7,7 @@ use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
 use crate::routes::referenced;
+use crate::routes::{delete_by, read_json};
 use crate::state::AppState;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use helpdesk_domain::permissions::{ensure, Action};
@@ -34,11 +35,14 @@ async fn list_departments(
     caller: Caller,
     ValidQuery(page): ValidQuery<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    ensure(&caller.actor, Action::ReadDirectory)?;
-    let page = state
-        .read(move |c| Ok(departments::list_departments(c, &page.to_request())?))
-        .await?;
-    Ok(HttpResponse::Ok().json(PageOf::from_page(page, DepartmentResponse::from)))
+    read_json(
+        &state,
+        &caller,
+        Action::ReadDirectory,
+        move |c| departments::list_departments(c, &page.to_request()),
+        |page| PageOf::from_page(page, DepartmentResponse::from),
+    )
+    .await
 }
 
 #[utoipa::path(
@@ -53,12 +57,15 @@ async fn get_department(
     caller: Caller,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    ensure(&caller.actor, Action::ReadDirectory)?;
     let id = id.into_inner();
-    let department = state
-        .read(move |c| Ok(departments::find_department(c, id)?))
-        .await?;
-    Ok(HttpResponse::Ok().json(DepartmentResponse::from(department)))
+    read_json(
+        &state,
+        &caller,
+        Action::ReadDirectory,
+        move |c| departments::find_department(c, id),
+        DepartmentResponse::from,
+    )
+    .await
 }
 
 #[utoipa::path(
@@ -140,10 +147,9 @@ async fn delete_department(
     caller: Caller,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    ensure(&caller.actor, Action::ManageOrganisation)?;
     let id = id.into_inner();
-    state
-        .write(move |c| Ok(departments::delete_department(c, id)?))
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    delete_by(&state, &caller, Action::ManageOrganisation, move |c| {
+        departments::delete_department(c, id)
+    })
+    .await
 }

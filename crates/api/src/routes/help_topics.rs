@@ -7,6 +7,7 @@ use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
 use crate::routes::referenced;
+use crate::routes::{delete_by, read_json};
 use crate::state::AppState;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use helpdesk_domain::org::HelpTopic;
@@ -38,11 +39,14 @@ async fn list_help_topics(
     caller: Caller,
     ValidQuery(page): ValidQuery<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    ensure(&caller.actor, Action::ReadHelpTopics)?;
-    let page = state
-        .read(move |c| Ok(help_topics::list_help_topics(c, &page.to_request())?))
-        .await?;
-    Ok(HttpResponse::Ok().json(PageOf::from_page(page, HelpTopicResponse::from)))
+    read_json(
+        &state,
+        &caller,
+        Action::ReadHelpTopics,
+        move |c| help_topics::list_help_topics(c, &page.to_request()),
+        |page| PageOf::from_page(page, HelpTopicResponse::from),
+    )
+    .await
 }
 
 #[utoipa::path(
@@ -57,12 +61,15 @@ async fn get_help_topic(
     caller: Caller,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    ensure(&caller.actor, Action::ReadHelpTopics)?;
     let id = id.into_inner();
-    let topic = state
-        .read(move |c| Ok(help_topics::find_help_topic(c, id)?))
-        .await?;
-    Ok(HttpResponse::Ok().json(HelpTopicResponse::from(topic)))
+    read_json(
+        &state,
+        &caller,
+        Action::ReadHelpTopics,
+        move |c| help_topics::find_help_topic(c, id),
+        HelpTopicResponse::from,
+    )
+    .await
 }
 
 #[utoipa::path(
@@ -144,12 +151,11 @@ async fn delete_help_topic(
     caller: Caller,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    ensure(&caller.actor, Action::ManageOrganisation)?;
     let id = id.into_inner();
-    state
-        .write(move |c| Ok(help_topics::delete_help_topic(c, id)?))
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    delete_by(&state, &caller, Action::ManageOrganisation, move |c| {
+        help_topics::delete_help_topic(c, id)
+    })
+    .await
 }
 
 fn check_topic(c: &mut DbConnection, topic: &HelpTopic) -> Result<(), ApiError> {

@@ -43,3 +43,44 @@ pub(crate) fn referenced<T>(
         other => Ok(other?),
     }
 }
+
+/// A read the caller must be allowed to make: checks `action`, loads, answers 200 with `convert`ed JSON.
+pub(crate) async fn read_json<T, R, F>(
+    state: &crate::state::AppState,
+    caller: &crate::auth::caller::Caller,
+    action: helpdesk_domain::Action,
+    load: F,
+    convert: impl FnOnce(T) -> R,
+) -> Result<actix_web::HttpResponse, crate::error::ApiError>
+where
+    F: FnOnce(
+            &mut helpdesk_persistence::DbConnection,
+        ) -> Result<T, helpdesk_persistence::RepoError>
+        + Send
+        + 'static,
+    T: Send + 'static,
+    R: serde::Serialize,
+{
+    helpdesk_domain::permissions::ensure(&caller.actor, action)?;
+    let value = state.read(move |c| Ok(load(c)?)).await?;
+    Ok(actix_web::HttpResponse::Ok().json(convert(value)))
+}
+
+/// A delete the caller must be allowed to make: checks `action`, deletes, answers 204.
+pub(crate) async fn delete_by<F>(
+    state: &crate::state::AppState,
+    caller: &crate::auth::caller::Caller,
+    action: helpdesk_domain::Action,
+    delete: F,
+) -> Result<actix_web::HttpResponse, crate::error::ApiError>
+where
+    F: FnOnce(
+            &mut helpdesk_persistence::DbConnection,
+        ) -> Result<(), helpdesk_persistence::RepoError>
+        + Send
+        + 'static,
+{
+    helpdesk_domain::permissions::ensure(&caller.actor, action)?;
+    state.write(move |c| Ok(delete(c)?)).await?;
+    Ok(actix_web::HttpResponse::NoContent().finish())
+}

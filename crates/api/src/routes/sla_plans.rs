@@ -6,6 +6,7 @@ use crate::extract::{ValidJson, ValidQuery};
 use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
+use crate::routes::{delete_by, read_json};
 use crate::state::AppState;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use helpdesk_domain::org::SlaPlan;
@@ -34,11 +35,14 @@ async fn list_sla_plans(
     caller: Caller,
     ValidQuery(page): ValidQuery<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    ensure(&caller.actor, Action::ReadDirectory)?;
-    let page = state
-        .read(move |c| Ok(sla_plans::list_sla_plans(c, &page.to_request())?))
-        .await?;
-    Ok(HttpResponse::Ok().json(PageOf::from_page(page, SlaPlanResponse::from)))
+    read_json(
+        &state,
+        &caller,
+        Action::ReadDirectory,
+        move |c| sla_plans::list_sla_plans(c, &page.to_request()),
+        |page| PageOf::from_page(page, SlaPlanResponse::from),
+    )
+    .await
 }
 
 #[utoipa::path(
@@ -53,12 +57,15 @@ async fn get_sla_plan(
     caller: Caller,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    ensure(&caller.actor, Action::ReadDirectory)?;
     let id = id.into_inner();
-    let plan = state
-        .read(move |c| Ok(sla_plans::find_sla_plan(c, id)?))
-        .await?;
-    Ok(HttpResponse::Ok().json(SlaPlanResponse::from(plan)))
+    read_json(
+        &state,
+        &caller,
+        Action::ReadDirectory,
+        move |c| sla_plans::find_sla_plan(c, id),
+        SlaPlanResponse::from,
+    )
+    .await
 }
 
 /// Plans count their minutes around the clock for now; business-hours calendars come later.
@@ -139,10 +146,9 @@ async fn delete_sla_plan(
     caller: Caller,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    ensure(&caller.actor, Action::ManageOrganisation)?;
     let id = id.into_inner();
-    state
-        .write(move |c| Ok(sla_plans::delete_sla_plan(c, id)?))
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    delete_by(&state, &caller, Action::ManageOrganisation, move |c| {
+        sla_plans::delete_sla_plan(c, id)
+    })
+    .await
 }

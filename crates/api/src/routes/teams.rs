@@ -7,6 +7,7 @@ use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
 use crate::routes::referenced;
+use crate::routes::{delete_by, read_json};
 use crate::state::AppState;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use helpdesk_domain::org::Team;
@@ -36,11 +37,14 @@ async fn list_teams(
     caller: Caller,
     ValidQuery(page): ValidQuery<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    ensure(&caller.actor, Action::ReadDirectory)?;
-    let page = state
-        .read(move |c| Ok(teams::list_teams(c, &page.to_request())?))
-        .await?;
-    Ok(HttpResponse::Ok().json(PageOf::from_page(page, TeamResponse::from)))
+    read_json(
+        &state,
+        &caller,
+        Action::ReadDirectory,
+        move |c| teams::list_teams(c, &page.to_request()),
+        |page| PageOf::from_page(page, TeamResponse::from),
+    )
+    .await
 }
 
 #[utoipa::path(
@@ -55,10 +59,15 @@ async fn get_team(
     caller: Caller,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    ensure(&caller.actor, Action::ReadDirectory)?;
     let id = id.into_inner();
-    let team = state.read(move |c| Ok(teams::find_team(c, id)?)).await?;
-    Ok(HttpResponse::Ok().json(TeamResponse::from(team)))
+    read_json(
+        &state,
+        &caller,
+        Action::ReadDirectory,
+        move |c| teams::find_team(c, id),
+        TeamResponse::from,
+    )
+    .await
 }
 
 /// A team belongs to one department; its members must be agents.
@@ -139,10 +148,11 @@ async fn delete_team(
     caller: Caller,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    ensure(&caller.actor, Action::ManageOrganisation)?;
     let id = id.into_inner();
-    state.write(move |c| Ok(teams::delete_team(c, id)?)).await?;
-    Ok(HttpResponse::NoContent().finish())
+    delete_by(&state, &caller, Action::ManageOrganisation, move |c| {
+        teams::delete_team(c, id)
+    })
+    .await
 }
 
 fn check_team(c: &mut DbConnection, team: &Team) -> Result<(), ApiError> {
