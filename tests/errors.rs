@@ -96,6 +96,15 @@ async fn malformed_requests_are_problems(backend: Backend) {
     app.get("/api/v1/tickets?sort=sideways", Some(&jane))
         .await
         .problem(422);
+    let problem = app
+        .get("/api/v1/tickets?stauts=open", Some(&jane))
+        .await
+        .problem(400);
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("unknown field `stauts`"),
+        "a misspelt filter never returns everything: {detail}"
+    );
     app.get("/api/v1/tickets?assignee_id=someone", Some(&jane))
         .await
         .problem(422);

@@ -16,6 +16,7 @@ use validator::Validate;
 /// `?limit=&cursor=` of every list.
 #[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// Page size, 1 to 200 (default 50).
     #[validate(range(min = 1, max = 200))]

@@ -124,8 +124,16 @@ pub struct UpdateCustomerRequest {
 
 #[derive(Debug, Default, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct CustomerSearch {
     /// Part of a name or email, case-insensitive.
     #[validate(length(max = 200))]
     pub q: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    #[validate(range(min = 1, max = 200))]
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    #[validate(length(max = 200))]
+    pub cursor: Option<String>,
 }

@@ -88,6 +88,7 @@ pub struct PatchTicketRequest {
 
 #[derive(Debug, Default, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct TicketListQuery {
     /// Repeatable: `?status=open&status=pending`.
     #[serde(default)]

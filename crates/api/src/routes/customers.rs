@@ -3,7 +3,7 @@ use crate::auth::password::hash_password;
 use crate::dto::people::{
     CreateCustomerRequest, CustomerResponse, CustomerSearch, UpdateCustomerRequest,
 };
-use crate::dto::{PageOf, PageQuery};
+use crate::dto::PageOf;
 use crate::error::ApiError;
 use crate::extract::{ValidJson, ValidQuery};
 use crate::openapi::{
@@ -15,6 +15,7 @@ use helpdesk_domain::permissions::{ensure, Action};
 use helpdesk_domain::user::normalize_email;
 use helpdesk_domain::Role;
 use helpdesk_persistence::users::{self, NewUser, UserUpdate};
+use helpdesk_persistence::PageRequest;
 use helpdesk_persistence::{DbConnection, RepoError};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -29,7 +30,7 @@ pub fn configure(config: &mut ServiceConfig) {
 /// Staff search customers by part of their name or email.
 #[utoipa::path(
     tag = "people",
-    params(CustomerSearch, PageQuery),
+    params(CustomerSearch),
     responses((status = 200, description = "A page of customers", body = PageOf<CustomerResponse>), BadRequest, Unauthorized, Forbidden, Unprocessable),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -38,7 +39,6 @@ async fn list_customers(
     state: web::Data<AppState>,
     caller: Caller,
     ValidQuery(search): ValidQuery<CustomerSearch>,
-    ValidQuery(page): ValidQuery<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     ensure(&caller.actor, Action::ReadDirectory)?;
     let customers = state
@@ -47,7 +47,10 @@ async fn list_customers(
                 connection,
                 &[Role::Customer],
                 search.q.as_deref(),
-                &page.to_request(),
+                &PageRequest {
+                    limit: search.limit,
+                    cursor: search.cursor.clone(),
+                },
             )?)
         })
         .await?;
