@@ -114,6 +114,34 @@ async fn malformed_requests_are_problems(backend: Backend) {
         .problem(400);
     assert_eq!(problem["errors"][0]["field"], "cursor");
 
+    // Text PostgreSQL cannot store, and cursors outside the years it stores: 4xx on both databases.
+    let problem = app.post("/api/v1/tickets", Some(&jane), &json!({"subject": "a\u{0}b", "body": "y", "requester": {"name": "A", "email": "a@example.com"}, "department_id": 1})).await.problem(422);
+    assert_eq!(problem["errors"][0]["field"], "subject");
+    app.post(
+        "/api/v1/auth/login",
+        None,
+        &json!({"email": "jane@example.com\u{0}", "password": "x"}),
+    )
+    .await
+    .problem(422);
+    app.get("/api/v1/customers?q=a%00b", Some(&jane))
+        .await
+        .problem(422);
+    let far_past = base64_url("-200000000000000000:1");
+    app.get(
+        &format!("/api/v1/tickets?sort=created_at&cursor={far_past}"),
+        Some(&jane),
+    )
+    .await
+    .problem(400);
+    let huge_rank = base64_url("99999999999:1");
+    app.get(
+        &format!("/api/v1/tickets?sort=-priority&cursor={huge_rank}"),
+        Some(&jane),
+    )
+    .await
+    .problem(400);
+
     // Paths and routes that name nothing: 404.
     app.get("/api/v1/tickets/abc", Some(&jane))
         .await
@@ -135,6 +163,23 @@ async fn malformed_requests_are_problems(backend: Backend) {
     app.get("/api/v1/tickets", Some("hd_not_a_key"))
         .await
         .problem(401);
+}
+
+/// Unpadded URL-safe base64, as cursors are encoded.
+fn base64_url(text: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
 }
 
 async fn lists_page_with_cursors(backend: Backend) {

@@ -144,6 +144,23 @@ async fn each_role_sees_and_does_what_it_may(backend: Backend) {
         .unwrap()
         .is_empty());
 
+    // A customer is refused before learning anything about versions or other records.
+    let stale = app
+        .server
+        .patch(&path)
+        .insert_header(("If-Match", "\"999\""));
+    app.send(
+        stale,
+        Some(&ken),
+        Some(json!({"assignee_id": 3}).to_string()),
+    )
+    .await
+    .problem(403);
+
+    // Staff file for customers, never in a colleague's name.
+    let problem = app.post("/api/v1/tickets", Some(&jane), &json!({"subject": "x", "body": "y", "department_id": 1, "requester": {"name": "John", "email": "john@example.com"}})).await.problem(422);
+    assert_eq!(problem["errors"][0]["field"], "requester");
+
     // Customers file only for themselves and only choose a help topic.
     let problem = app
         .post(

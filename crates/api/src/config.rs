@@ -20,6 +20,7 @@ pub struct Config {
 
 pub const DEFAULT_DATABASE_URL: &str = "helpdesk.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const MAX_TOKEN_TTL_MINUTES: i64 = 30 * 24 * 60;
 
 impl Default for Config {
     fn default() -> Self {
@@ -61,7 +62,14 @@ impl Config {
                         .collect()
                 })
                 .unwrap_or_default(),
-            token_ttl_minutes: number("HELPDESK_TOKEN_TTL_MINUTES", defaults.token_ttl_minutes)?,
+            token_ttl_minutes: Some(number(
+                "HELPDESK_TOKEN_TTL_MINUTES",
+                defaults.token_ttl_minutes,
+            )?)
+            .filter(|minutes| (1..=MAX_TOKEN_TTL_MINUTES).contains(minutes))
+            .ok_or_else(|| {
+                format!("HELPDESK_TOKEN_TTL_MINUTES must be 1 to {MAX_TOKEN_TTL_MINUTES} (30 days)")
+            })?,
             allow_registration: var("HELPDESK_ALLOW_REGISTRATION")
                 .is_none_or(|value| value != "false" && value != "0"),
             pool_size: u32::try_from(number(

@@ -1,6 +1,7 @@
 //! What every handler shares: the database, the token keys, the clock and the settings.
 
 use crate::auth::jwt::JwtKeys;
+use crate::auth::password::Passwords;
 use crate::bootstrap;
 use crate::clock::Clock;
 use crate::config::Config;
@@ -12,6 +13,7 @@ use helpdesk_persistence::{Database, DbConnection};
 pub struct AppState {
     pub db: Database,
     pub jwt: JwtKeys,
+    pub passwords: Passwords,
     pub clock: Clock,
     pub config: Config,
 }
@@ -30,11 +32,17 @@ impl AppState {
         };
         let jwt = JwtKeys::new(
             &secret,
-            chrono::Duration::minutes(config.token_ttl_minutes.max(1)),
+            chrono::Duration::minutes(
+                config
+                    .token_ttl_minutes
+                    .clamp(1, crate::config::MAX_TOKEN_TTL_MINUTES),
+            ),
         );
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
         Ok(AppState {
             db,
             jwt,
+            passwords: Passwords::new(cores),
             clock,
             config,
         })

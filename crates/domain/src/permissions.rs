@@ -217,6 +217,18 @@ pub fn check_intake(actor: &Actor, fields: IntakeFields) -> Result<Option<i64>, 
     }
 }
 
+/// A ticket filed on someone's behalf is for a customer: naming a staff account would make the
+/// caller write the report in a colleague's name.
+pub fn ensure_requester_is_customer(requester: &crate::user::User) -> Result<(), DomainError> {
+    if requester.role.is_staff() {
+        return Err(DomainError::invalid(
+            "requester",
+            "belongs to a staff account; tickets are filed for customers",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,6 +362,21 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn requesters_named_by_staff_are_customers() {
+        let user = |role| crate::user::User {
+            id: 1,
+            name: "x".into(),
+            email: "x@example.com".into(),
+            role,
+            active: true,
+            created_at: chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
+        };
+        assert!(ensure_requester_is_customer(&user(crate::Role::Customer)).is_ok());
+        assert!(ensure_requester_is_customer(&user(crate::Role::Agent)).is_err());
+        assert!(ensure_requester_is_customer(&user(crate::Role::Admin)).is_err());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use diesel::r2d2::R2D2Connection;
 use diesel::{ConnectionError, PgConnection, SqliteConnection};
 
 /// A connection to either backend. Queries written once against it run on both.
@@ -72,11 +73,12 @@ impl r2d2::ManageConnection for ConnectionManager {
 
     fn is_valid(&self, connection: &mut DbConnection) -> Result<(), ConnectionError> {
         connection
-            .batch_execute("SELECT 1")
+            .ping()
             .map_err(ConnectionError::CouldntSetupConfiguration)
     }
 
-    fn has_broken(&self, _connection: &mut DbConnection) -> bool {
-        false
+    /// A connection whose transaction could not be rolled back is dropped, not pooled again.
+    fn has_broken(&self, connection: &mut DbConnection) -> bool {
+        connection.is_broken()
     }
 }

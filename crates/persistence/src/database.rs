@@ -3,7 +3,8 @@
 use crate::connection::{Backend, ConnectionManager, DbConnection};
 use crate::error::RepoError;
 use crate::migrations::run_migrations;
-use diesel::Connection;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::{Connection, SqliteConnection};
 use std::time::Duration;
 
 type Pool = r2d2::Pool<ConnectionManager>;
@@ -67,7 +68,10 @@ impl Database {
     {
         let mut pooled = self.writer.get().map_err(RepoError::from)?;
         let connection: &mut DbConnection = &mut pooled;
-        connection.transaction(work)
+        match connection {
+            DbConnection::Sqlite(_) => immediate_transaction(connection, work),
+            DbConnection::Postgres(_) => connection.transaction(work),
+        }
     }
 
     /// Connections in use and idle, for readiness and metrics.
@@ -77,5 +81,45 @@ impl Database {
             state.connections - state.idle_connections,
             state.idle_connections,
         )
+    }
+}
+
+/// A SQLite transaction begun with `BEGIN IMMEDIATE`: it takes the write lock up front, waiting out
+/// another process's write under the busy timeout, instead of failing with "database is locked" when
+/// a read inside a deferred transaction turns into a write. Nested `transaction` calls inside `work`
+/// become savepoints as usual, since the connection's transaction state is the inner connection's.
+fn immediate_transaction<T, E>(
+    connection: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<RepoError> + From<diesel::result::Error>,
+{
+    on_sqlite(connection, |sqlite| {
+        AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")
+    })?;
+    match work(connection) {
+        Ok(value) => match on_sqlite(connection, AnsiTransactionManager::commit_transaction) {
+            Ok(()) => Ok(value),
+            Err(error) => {
+                let _ = on_sqlite(connection, AnsiTransactionManager::rollback_transaction);
+                Err(error.into())
+            }
+        },
+        Err(error) => {
+            on_sqlite(connection, AnsiTransactionManager::rollback_transaction)?;
+            Err(error)
+        }
+    }
+}
+
+/// Runs a transaction step on the SQLite connection inside `connection` (only ever called for SQLite).
+fn on_sqlite(
+    connection: &mut DbConnection,
+    step: impl FnOnce(&mut SqliteConnection) -> diesel::QueryResult<()>,
+) -> diesel::QueryResult<()> {
+    match connection {
+        DbConnection::Sqlite(sqlite) => step(sqlite),
+        DbConnection::Postgres(_) => Ok(()),
     }
 }

@@ -60,3 +60,16 @@ pub fn expect_one(affected: usize) -> RepoResult<()> {
         Ok(())
     }
 }
+
+/// Is `error` a unique violation on `column`? PostgreSQL names the constraint (`tickets_number_key`),
+/// SQLite the column (`UNIQUE constraint failed: tickets.number`).
+pub fn is_unique_violation_of(error: &DieselError, column: &str) -> bool {
+    match error {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            info.constraint_name()
+                .is_some_and(|name| name.contains(column))
+                || info.message().contains(&format!(".{column}"))
+        }
+        _ => false,
+    }
+}

@@ -1,7 +1,7 @@
 //! Tickets: create, load, update under optimistic concurrency, and the scoped, keyset-paginated queue.
 
 use crate::connection::DbConnection;
-use crate::error::{RepoError, RepoResult};
+use crate::error::{is_unique_violation_of, RepoError, RepoResult};
 use crate::pagination::{Cursor, Page, PageRequest};
 use crate::schema::tickets;
 use crate::time::{from_db, from_micros, micros, opt_from_db, opt_to_db, to_db};
@@ -82,10 +82,12 @@ pub fn insert_ticket(connection: &mut DbConnection, ticket: &NewTicket) -> RepoR
         ))
         .returning(tickets::id)
         .get_result::<i64>(connection)
-        .map_err(|error| match RepoError::from(error) {
-            // `number` is the only unique column a new ticket can collide on.
-            RepoError::Conflict(_) => RepoError::TicketNumberTaken,
-            other => other,
+        .map_err(|error| {
+            if is_unique_violation_of(&error, "number") {
+                RepoError::TicketNumberTaken
+            } else {
+                RepoError::from(error)
+            }
         })?;
     find_ticket(connection, id)
 }

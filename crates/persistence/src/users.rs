@@ -124,7 +124,14 @@ pub fn find_or_create_customer(
         role: Role::Customer,
         password_hash: None,
     };
-    insert_user(connection, &user, now)
+    // Another request may create the same person meanwhile: the insert runs in a savepoint, and on a
+    // duplicate the winner's row is used.
+    match connection.transaction(|savepoint| insert_user(savepoint, &user, now)) {
+        Err(RepoError::Conflict(_)) => {
+            find_user_by_email(connection, email)?.ok_or(RepoError::NotFound)
+        }
+        other => other,
+    }
 }
 
 /// Changes to a user; `None` leaves a field alone.
@@ -137,24 +144,43 @@ pub struct UserUpdate {
     pub password_hash: Option<String>,
 }
 
+#[derive(AsChangeset)]
+#[diesel(table_name = users)]
+struct UserChangeset<'a> {
+    name: Option<&'a str>,
+    email: Option<&'a str>,
+    role: Option<&'a str>,
+    active: Option<bool>,
+    password_hash: Option<&'a str>,
+}
+
+/// Changes only the fields given, so concurrent changes of different fields both stay.
 pub fn update_user(
     connection: &mut DbConnection,
     id: i64,
     update: &UserUpdate,
 ) -> RepoResult<User> {
-    let current = find_user(connection, id)?;
-    diesel::update(users::table.find(id))
-        .set((
-            users::name.eq(update.name.as_ref().unwrap_or(&current.name)),
-            users::email.eq(update.email.as_ref().unwrap_or(&current.email)),
-            users::role.eq(update.role.unwrap_or(current.role).as_str()),
-            users::active.eq(update.active.unwrap_or(current.active)),
-        ))
-        .execute(connection)?;
-    if let Some(hash) = &update.password_hash {
-        diesel::update(users::table.find(id))
-            .set(users::password_hash.eq(hash))
-            .execute(connection)?;
+    let changes = UserChangeset {
+        name: update.name.as_deref(),
+        email: update.email.as_deref(),
+        role: update.role.map(Role::as_str),
+        active: update.active,
+        password_hash: update.password_hash.as_deref(),
+    };
+    let nothing = update.name.is_none()
+        && update.email.is_none()
+        && update.role.is_none()
+        && update.active.is_none()
+        && update.password_hash.is_none();
+    if !nothing {
+        let affected = diesel::update(users::table.find(id))
+            .set(&changes)
+            .execute(connection)
+            .map_err(|error| match RepoError::from(error) {
+                RepoError::Conflict(_) => RepoError::Conflict("another user has this email".into()),
+                other => other,
+            })?;
+        crate::error::expect_one(affected)?;
     }
     find_user(connection, id)
 }

@@ -539,7 +539,72 @@ fn organisation_records_round_trip(db: TestDatabase) {
     ));
 }
 
+fn a_taken_number_is_drawn_again_inside_the_same_transaction(db: TestDatabase) {
+    let database = db.open();
+    let (first, second) = database
+        .write(|c| {
+            let support = department(c, "Support");
+            let ken = user(c, "ken@example.com", Role::Customer);
+            let first = tickets::insert_ticket(c, &new_ticket("10000001", support.id, ken, 0))?;
+            let mut numbers = vec!["10000002".to_owned(), "10000001".to_owned()];
+            let second = tickets::insert_ticket_numbered(
+                c,
+                &new_ticket("10000001", support.id, ken, 1),
+                || numbers.pop().unwrap(),
+            )?;
+            Ok::<_, RepoError>((first, second))
+        })
+        .unwrap();
+    assert_eq!(
+        (first.number.as_str(), second.number.as_str()),
+        ("10000001", "10000002")
+    );
+    let stored = database
+        .read(|c| tickets::find_ticket(c, second.id))
+        .unwrap();
+    assert_eq!(
+        stored.number, "10000002",
+        "the savepoint retry committed with the outer transaction"
+    );
+}
+
+fn user_updates_touch_only_the_given_fields(db: TestDatabase) {
+    let database = db.open();
+    let id = database
+        .write(|c| Ok::<_, RepoError>(user(c, "jane@example.com", Role::Agent)))
+        .unwrap();
+    let deactivate = users::UserUpdate {
+        active: Some(false),
+        ..Default::default()
+    };
+    let rename = users::UserUpdate {
+        name: Some("Jane Smith".into()),
+        ..Default::default()
+    };
+    database
+        .write(|c| users::update_user(c, id, &deactivate))
+        .unwrap();
+    let renamed = database
+        .write(|c| users::update_user(c, id, &rename))
+        .unwrap();
+    assert_eq!(
+        (renamed.name.as_str(), renamed.active),
+        ("Jane Smith", false),
+        "the rename kept the deactivation"
+    );
+    let unchanged = database
+        .write(|c| users::update_user(c, id, &users::UserUpdate::default()))
+        .unwrap();
+    assert_eq!(unchanged, renamed);
+    assert!(matches!(
+        database.write(|c| users::update_user(c, 999, &rename)),
+        Err(RepoError::NotFound)
+    ));
+}
+
 test_on_both_backends!(
+    a_taken_number_is_drawn_again_inside_the_same_transaction,
+    user_updates_touch_only_the_given_fields,
     users_are_unique_by_email,
     a_failed_write_leaves_nothing_behind,
     agents_carry_their_departments,

@@ -1,9 +1,53 @@
 //! Password hashing with argon2id (the crate's defaults: OWASP's 19 MiB, 2 passes, 1 lane).
 
+use crate::error::ApiError;
+use actix_web::web;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+use tokio::sync::Semaphore;
+
+/// Password work for requests: off the async threads, outside any database transaction, and a few
+/// at a time (each hash takes 19 MiB and tens of milliseconds), so a flood of logins or sign-ups
+/// queues here instead of starving the database pool or the memory.
+#[derive(Clone)]
+pub struct Passwords {
+    permits: Arc<Semaphore>,
+}
+
+impl Passwords {
+    pub fn new(concurrency: usize) -> Self {
+        Passwords {
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+        }
+    }
+
+    pub async fn hash(&self, password: String) -> Result<String, ApiError> {
+        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+        web::block(move || hash_password(&password))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)
+    }
+
+    pub async fn hash_optional(
+        &self,
+        password: Option<String>,
+    ) -> Result<Option<String>, ApiError> {
+        match password {
+            Some(password) => self.hash(password).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, ApiError> {
+        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+        web::block(move || verify_password(&password, stored.as_deref()))
+            .await
+            .map_err(ApiError::internal)
+    }
+}
 
 pub fn hash_password(password: &str) -> Result<String, String> {
     let salt = SaltString::generate(&mut OsRng);

@@ -9,7 +9,10 @@ use validator::Validate;
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[schema(example = json!({"email": "jane@example.com", "password": "jane-password"}))]
 pub struct LoginRequest {
-    #[validate(length(min = 1, max = 254))]
+    #[validate(
+        length(min = 1, max = 254),
+        custom(function = "crate::dto::validate_plain")
+    )]
     pub email: String,
     #[validate(length(min = 1, max = 256))]
     pub password: String,

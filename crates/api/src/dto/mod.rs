@@ -64,6 +64,7 @@ where
 
 /// Names: trimmed, 1 to 200 characters.
 pub fn validate_name(name: &str) -> Result<(), validator::ValidationError> {
+    validate_plain(name)?;
     let length = name.trim().chars().count();
     if (1..=200).contains(&length) {
         Ok(())
@@ -71,4 +72,28 @@ pub fn validate_name(name: &str) -> Result<(), validator::ValidationError> {
         Err(validator::ValidationError::new("length")
             .with_message("must be 1 to 200 characters".into()))
     }
+}
+
+/// One-line text: no control characters (PostgreSQL cannot even store NUL, and no person types them).
+pub fn validate_plain(text: &str) -> Result<(), validator::ValidationError> {
+    if text.chars().any(char::is_control) {
+        return Err(control_characters());
+    }
+    Ok(())
+}
+
+/// Multi-line text: newlines and tabs are layout; other control characters are refused.
+pub fn validate_multiline(text: &str) -> Result<(), validator::ValidationError> {
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(control_characters());
+    }
+    Ok(())
+}
+
+fn control_characters() -> validator::ValidationError {
+    validator::ValidationError::new("control_characters")
+        .with_message("must not contain control characters".into())
 }

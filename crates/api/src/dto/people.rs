@@ -127,7 +127,7 @@ pub struct UpdateCustomerRequest {
 #[serde(deny_unknown_fields)]
 pub struct CustomerSearch {
     /// Part of a name or email, case-insensitive.
-    #[validate(length(max = 200))]
+    #[validate(length(max = 200), custom(function = "crate::dto::validate_plain"))]
     pub q: Option<String>,
     /// Page size, 1 to 200 (default 50).
     #[validate(range(min = 1, max = 200))]

@@ -10,6 +10,7 @@ pub const MAX_SUBJECT_CHARS: usize = 255;
 pub const MAX_BODY_CHARS: usize = 100_000;
 
 pub fn validate_subject(subject: &str) -> Result<(), ValidationError> {
+    crate::dto::validate_plain(subject)?;
     let length = subject.trim().chars().count();
     if length == 0 {
         Err(ValidationError::new("length").with_message("must not be empty".into()))
@@ -21,6 +22,7 @@ pub fn validate_subject(subject: &str) -> Result<(), ValidationError> {
 }
 
 pub fn validate_body(body: &str) -> Result<(), ValidationError> {
+    crate::dto::validate_multiline(body)?;
     let length = body.trim().chars().count();
     if length == 0 {
         Err(ValidationError::new("length").with_message("must not be empty".into()))

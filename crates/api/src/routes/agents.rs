@@ -1,5 +1,4 @@
 use crate::auth::caller::Caller;
-use crate::auth::password::hash_password;
 use crate::dto::people::{AgentResponse, CreateAgentRequest, UpdateAgentRequest};
 use crate::dto::{PageOf, PageQuery};
 use crate::error::ApiError;
@@ -81,6 +80,7 @@ async fn create_agent(
 ) -> Result<HttpResponse, ApiError> {
     ensure(&caller.actor, Action::ManageOrganisation)?;
     let now = state.clock.now();
+    let password_hash = state.passwords.hash(request.password.clone()).await?;
     let agent = state
         .write(move |connection| {
             check_departments_exist(connection, &request.department_ids)?;
@@ -88,7 +88,7 @@ async fn create_agent(
                 name: request.name.trim().to_owned(),
                 email: normalize_email(&request.email),
                 role: request.role.map_or(Role::Agent, Role::from),
-                password_hash: Some(hash_password(&request.password).map_err(ApiError::internal)?),
+                password_hash: Some(password_hash),
             };
             let user = users::insert_user(connection, &new_user, now)?;
             users::set_agent_departments(connection, user.id, &request.department_ids)?;
@@ -117,6 +117,10 @@ async fn update_agent(
 ) -> Result<HttpResponse, ApiError> {
     ensure(&caller.actor, Action::ManageOrganisation)?;
     let id = id.into_inner();
+    let password_hash = state
+        .passwords
+        .hash_optional(request.password.clone())
+        .await?;
     let agent = state
         .write(move |connection| {
             users::find_agent(connection, id)?;
@@ -125,12 +129,7 @@ async fn update_agent(
                 email: request.email.as_deref().map(normalize_email),
                 role: request.role.map(Role::from),
                 active: request.active,
-                password_hash: request
-                    .password
-                    .as_deref()
-                    .map(hash_password)
-                    .transpose()
-                    .map_err(ApiError::internal)?,
+                password_hash,
             };
             users::update_user(connection, id, &update)?;
             if let Some(department_ids) = &request.department_ids {

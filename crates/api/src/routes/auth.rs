@@ -1,5 +1,4 @@
 use crate::auth::caller::Caller;
-use crate::auth::password::{hash_password, verify_password};
 use crate::dto::auth::{LoginRequest, RegisterRequest, TokenResponse, UserResponse};
 use crate::error::ApiError;
 use crate::extract::ValidJson;
@@ -30,24 +29,23 @@ async fn login(
     ValidJson(request): ValidJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let email = normalize_email(&request.email);
-    let (user, department_ids) = state
-        .read(move |connection| {
-            let found = users::find_credentials(connection, &email)?;
-            let stored = found.as_ref().and_then(|(_, hash)| hash.as_deref());
-            let verified = verify_password(&request.password, stored);
-            match found {
-                Some((user, _)) if verified && user.active => {
-                    let departments = users::department_ids_of(connection, user.id)?;
-                    Ok((user, departments))
-                }
-                _ => Err(ApiError::unauthorized("invalid email or password")),
-            }
-        })
+    let found = state
+        .read(move |c| Ok(users::find_credentials(c, &email)?))
         .await?;
-    let now = state.clock.now();
+    // The hash is checked even for an unknown email, so every failure takes the same time.
+    let stored = found.as_ref().and_then(|(_, hash)| hash.clone());
+    let verified = state.passwords.verify(request.password, stored).await?;
+    let user = match found {
+        Some((user, _)) if verified && user.active => user,
+        _ => return Err(ApiError::unauthorized("invalid email or password")),
+    };
+    let user_id = user.id;
+    let department_ids = state
+        .read(move |c| Ok(users::department_ids_of(c, user_id)?))
+        .await?;
     let token = state
         .jwt
-        .issue(user.id, user.role.as_str(), now)
+        .issue(user.id, user.role.as_str(), state.clock.now())
         .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().json(TokenResponse {
         access_token: token,
@@ -75,13 +73,14 @@ async fn register(
         ));
     }
     let now = state.clock.now();
+    let password_hash = state.passwords.hash(request.password.clone()).await?;
     let user = state
         .write(move |connection| {
             let new_user = NewUser {
                 name: request.name.trim().to_owned(),
                 email: normalize_email(&request.email),
                 role: Role::Customer,
-                password_hash: Some(hash_password(&request.password).map_err(ApiError::internal)?),
+                password_hash: Some(password_hash),
             };
             Ok(users::insert_user(connection, &new_user, now)?)
         })

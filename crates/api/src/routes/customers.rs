@@ -1,5 +1,4 @@
 use crate::auth::caller::Caller;
-use crate::auth::password::hash_password;
 use crate::dto::people::{
     CreateCustomerRequest, CustomerResponse, CustomerSearch, UpdateCustomerRequest,
 };
@@ -92,18 +91,17 @@ async fn create_customer(
 ) -> Result<HttpResponse, ApiError> {
     ensure(&caller.actor, Action::ManageOrganisation)?;
     let now = state.clock.now();
+    let password_hash = state
+        .passwords
+        .hash_optional(request.password.clone())
+        .await?;
     let customer = state
         .write(move |connection| {
             let new_user = NewUser {
                 name: request.name.trim().to_owned(),
                 email: normalize_email(&request.email),
                 role: Role::Customer,
-                password_hash: request
-                    .password
-                    .as_deref()
-                    .map(hash_password)
-                    .transpose()
-                    .map_err(ApiError::internal)?,
+                password_hash,
             };
             Ok(users::insert_user(connection, &new_user, now)?)
         })
@@ -129,6 +127,10 @@ async fn update_customer(
 ) -> Result<HttpResponse, ApiError> {
     ensure(&caller.actor, Action::ManageOrganisation)?;
     let id = id.into_inner();
+    let password_hash = state
+        .passwords
+        .hash_optional(request.password.clone())
+        .await?;
     let customer = state
         .write(move |connection| {
             find_customer(connection, id)?;
@@ -137,12 +139,7 @@ async fn update_customer(
                 email: request.email.as_deref().map(normalize_email),
                 role: None,
                 active: request.active,
-                password_hash: request
-                    .password
-                    .as_deref()
-                    .map(hash_password)
-                    .transpose()
-                    .map_err(ApiError::internal)?,
+                password_hash,
             };
             Ok(users::update_user(connection, id, &update)?)
         })

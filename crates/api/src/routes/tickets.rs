@@ -16,7 +16,8 @@ use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use helpdesk_domain::message::NewMessage;
 use helpdesk_domain::permissions::{
-    check_intake, ensure, ensure_can_view_ticket, ticket_scope, Action, IntakeFields,
+    check_intake, ensure, ensure_can_update_ticket, ensure_can_view_ticket,
+    ensure_requester_is_customer, ticket_scope, Action, IntakeFields,
 };
 use helpdesk_domain::ticket::{open_ticket, route_intake, ticket_number, Intake};
 use helpdesk_domain::ticket_change::{apply_change, TicketChange};
@@ -44,7 +45,7 @@ pub fn configure(config: &mut ServiceConfig) {
     responses(
         (status = 201, description = "The new ticket", body = TicketResponse,
             headers(("Location" = String, description = "The ticket's URL"), ("ETag" = String, description = "The ticket's version"))),
-        BadRequest, Unauthorized, Forbidden, UnsupportedMediaType, Unprocessable
+        BadRequest, Unauthorized, Forbidden, Conflict, UnsupportedMediaType, Unprocessable
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -80,12 +81,16 @@ pub fn file_ticket(
     };
     let requester = match (check_intake(actor, fields)?, &request.requester) {
         (Some(id), _) => users::find_user(c, id)?,
-        (None, Some(input)) => users::find_or_create_customer(
-            c,
-            input.name.trim(),
-            &normalize_email(&input.email),
-            now,
-        )?,
+        (None, Some(input)) => {
+            let requester = users::find_or_create_customer(
+                c,
+                input.name.trim(),
+                &normalize_email(&input.email),
+                now,
+            )?;
+            ensure_requester_is_customer(&requester)?;
+            requester
+        }
         (None, None) => return Err(ApiError::invalid("requester", "is required")),
     };
     let topic = request
@@ -268,6 +273,8 @@ async fn patch_ticket(
         let (actor, request) = (actor.clone(), request.clone());
         state.write(move |c| {
             let ticket = load_visible_ticket(c, &actor, id)?;
+            // Refuse customers before telling them anything about versions or other records.
+            ensure_can_update_ticket(&actor, &ticket)?;
             check_if_match(if_match, &ticket)?;
             let change = resolve_change(c, &ticket, &request)?;
             let applied = apply_change(&ticket, &change, &actor, now)?;
