@@ -110,6 +110,20 @@ pub fn insert_ticket_numbered(
     connection.transaction(|savepoint| insert_ticket(savepoint, &ticket))
 }
 
+/// Loads a ticket to change it, locking its row until the transaction ends, so concurrent changes of
+/// one ticket queue instead of failing. PostgreSQL locks the row; on SQLite the write transaction
+/// already excludes every other writer. The version check in [`update_ticket`] stays as a safety net.
+pub fn find_ticket_for_update(connection: &mut DbConnection, id: i64) -> RepoResult<Ticket> {
+    if let DbConnection::Postgres(pg) = connection {
+        tickets::table
+            .find(id)
+            .select(tickets::id)
+            .for_update()
+            .first::<i64>(pg)?;
+    }
+    find_ticket(connection, id)
+}
+
 pub fn find_ticket(connection: &mut DbConnection, id: i64) -> RepoResult<Ticket> {
     tickets::table
         .find(id)

@@ -6,7 +6,9 @@ use crate::extract::{IfMatch, ValidJson, ValidQuery};
 use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
-use crate::routes::tickets::{load_visible_ticket, retry_when_stale};
+use crate::routes::tickets::{
+    load_visible_ticket, load_visible_ticket_for_update, retry_when_stale,
+};
 use crate::state::AppState;
 use actix_web::{get, post, web, HttpResponse};
 use helpdesk_domain::message::add_message;
@@ -76,7 +78,7 @@ async fn create_message(
     let message = retry_when_stale(IfMatch(None), || {
         let (caller, request) = (caller.clone(), request.clone());
         state.write(move |c| {
-            let ticket = load_visible_ticket(c, &caller.actor, id)?;
+            let ticket = load_visible_ticket_for_update(c, &caller.actor, id)?;
             let (mut applied, new_message) = add_message(
                 &ticket,
                 &caller.actor,

@@ -272,7 +272,7 @@ async fn patch_ticket(
     let response = retry_when_stale(if_match, || {
         let (actor, request) = (actor.clone(), request.clone());
         state.write(move |c| {
-            let ticket = load_visible_ticket(c, &actor, id)?;
+            let ticket = load_visible_ticket_for_update(c, &actor, id)?;
             // Refuse customers before telling them anything about versions or other records.
             ensure_can_update_ticket(&actor, &ticket)?;
             check_if_match(if_match, &ticket)?;
@@ -336,6 +336,17 @@ fn resolve_change(
         },
         department,
     })
+}
+
+/// The ticket about to be changed (its row locked until the transaction ends), if the actor may see it.
+pub(crate) fn load_visible_ticket_for_update(
+    c: &mut DbConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<Ticket, ApiError> {
+    let ticket = tickets::find_ticket_for_update(c, id)?;
+    ensure_can_view_ticket(actor, &ticket)?;
+    Ok(ticket)
 }
 
 /// The ticket, if the actor may see it; otherwise it does not exist for them.
