@@ -11,6 +11,7 @@ use crate::routes::{delete_by, read_json};
 use crate::state::AppState;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use helpdesk_domain::permissions::{ensure, Action};
+use helpdesk_persistence::org::departments::DepartmentChanges;
 use helpdesk_persistence::org::{departments, sla_plans};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -118,17 +119,14 @@ async fn update_department(
     let id = id.into_inner();
     let department = state
         .write(move |c| {
-            let mut department = departments::find_department(c, id)?;
-            if let Some(name) = request.name {
-                department.name = name.trim().to_owned();
+            if let Some(Some(plan_id)) = request.default_sla_plan_id {
+                referenced(sla_plans::find_sla_plan(c, plan_id), "default_sla_plan_id")?;
             }
-            if let Some(plan_id) = request.default_sla_plan_id {
-                if let Some(plan_id) = plan_id {
-                    referenced(sla_plans::find_sla_plan(c, plan_id), "default_sla_plan_id")?;
-                }
-                department.default_sla_plan_id = plan_id;
-            }
-            Ok(departments::update_department(c, &department)?)
+            let changes = DepartmentChanges {
+                name: request.name.map(|name| name.trim().to_owned()),
+                default_sla_plan_id: request.default_sla_plan_id,
+            };
+            Ok(departments::update_department(c, id, &changes)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(DepartmentResponse::from(department)))

@@ -13,6 +13,7 @@ use actix_web::{delete, get, patch, post, web, HttpResponse};
 use helpdesk_domain::org::HelpTopic;
 use helpdesk_domain::permissions::{ensure, Action};
 use helpdesk_domain::Priority;
+use helpdesk_persistence::org::help_topics::HelpTopicChanges;
 use helpdesk_persistence::org::{departments, help_topics, sla_plans};
 use helpdesk_persistence::DbConnection;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -95,7 +96,7 @@ async fn create_help_topic(
                 default_priority: request.default_priority.unwrap_or(Priority::Normal),
                 sla_plan_id: request.sla_plan_id,
             };
-            check_topic(c, &topic)?;
+            check_references(c, Some(topic.department_id), topic.sla_plan_id)?;
             Ok(help_topics::insert_help_topic(c, &topic, now)?)
         })
         .await?;
@@ -122,17 +123,14 @@ async fn update_help_topic(
     let id = id.into_inner();
     let topic = state
         .write(move |c| {
-            let mut topic = help_topics::find_help_topic(c, id)?;
-            if let Some(name) = request.name {
-                topic.name = name.trim().to_owned();
-            }
-            topic.department_id = request.department_id.unwrap_or(topic.department_id);
-            topic.default_priority = request.default_priority.unwrap_or(topic.default_priority);
-            if let Some(plan) = request.sla_plan_id {
-                topic.sla_plan_id = plan;
-            }
-            check_topic(c, &topic)?;
-            Ok(help_topics::update_help_topic(c, &topic)?)
+            check_references(c, request.department_id, request.sla_plan_id.flatten())?;
+            let changes = HelpTopicChanges {
+                name: request.name.map(|name| name.trim().to_owned()),
+                department_id: request.department_id,
+                default_priority: request.default_priority,
+                sla_plan_id: request.sla_plan_id,
+            };
+            Ok(help_topics::update_help_topic(c, id, &changes)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(HelpTopicResponse::from(topic)))
@@ -158,12 +156,19 @@ async fn delete_help_topic(
     .await
 }
 
-fn check_topic(c: &mut DbConnection, topic: &HelpTopic) -> Result<(), ApiError> {
-    referenced(
-        departments::find_department(c, topic.department_id),
-        "department_id",
-    )?;
-    if let Some(plan_id) = topic.sla_plan_id {
+/// The department and plan a topic names must exist.
+fn check_references(
+    c: &mut DbConnection,
+    department_id: Option<i64>,
+    sla_plan_id: Option<i64>,
+) -> Result<(), ApiError> {
+    if let Some(department_id) = department_id {
+        referenced(
+            departments::find_department(c, department_id),
+            "department_id",
+        )?;
+    }
+    if let Some(plan_id) = sla_plan_id {
         referenced(sla_plans::find_sla_plan(c, plan_id), "sla_plan_id")?;
     }
     Ok(())

@@ -11,7 +11,7 @@ use crate::state::AppState;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use helpdesk_domain::org::SlaPlan;
 use helpdesk_domain::permissions::{ensure, Action};
-use helpdesk_persistence::org::sla_plans;
+use helpdesk_persistence::org::sla_plans::{self, SlaPlanChanges};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -115,20 +115,13 @@ async fn update_sla_plan(
 ) -> Result<HttpResponse, ApiError> {
     ensure(&caller.actor, Action::ManageOrganisation)?;
     let id = id.into_inner();
+    let changes = SlaPlanChanges {
+        name: request.name.map(|name| name.trim().to_owned()),
+        first_response_minutes: request.first_response_minutes,
+        resolution_minutes: request.resolution_minutes,
+    };
     let plan = state
-        .write(move |c| {
-            let mut plan = sla_plans::find_sla_plan(c, id)?;
-            if let Some(name) = request.name {
-                plan.name = name.trim().to_owned();
-            }
-            plan.first_response_minutes = request
-                .first_response_minutes
-                .unwrap_or(plan.first_response_minutes);
-            plan.resolution_minutes = request
-                .resolution_minutes
-                .unwrap_or(plan.resolution_minutes);
-            Ok(sla_plans::update_sla_plan(c, &plan)?)
-        })
+        .write(move |c| Ok(sla_plans::update_sla_plan(c, id, &changes)?))
         .await?;
     Ok(HttpResponse::Ok().json(SlaPlanResponse::from(plan)))
 }

@@ -12,6 +12,7 @@ use crate::state::AppState;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use helpdesk_domain::org::Team;
 use helpdesk_domain::permissions::{ensure, Action};
+use helpdesk_persistence::org::teams::TeamChanges;
 use helpdesk_persistence::org::{departments, teams};
 use helpdesk_persistence::{users, DbConnection};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -93,7 +94,7 @@ async fn create_team(
                 department_id: request.department_id,
                 member_ids: request.member_ids,
             };
-            check_team(c, &team)?;
+            check_references(c, Some(team.department_id), &team.member_ids)?;
             Ok(teams::insert_team(c, &team, now)?)
         })
         .await?;
@@ -120,16 +121,17 @@ async fn update_team(
     let id = id.into_inner();
     let team = state
         .write(move |c| {
-            let mut team = teams::find_team(c, id)?;
-            if let Some(name) = request.name {
-                team.name = name.trim().to_owned();
-            }
-            team.department_id = request.department_id.unwrap_or(team.department_id);
-            if let Some(member_ids) = request.member_ids {
-                team.member_ids = member_ids;
-            }
-            check_team(c, &team)?;
-            Ok(teams::update_team(c, &team)?)
+            check_references(
+                c,
+                request.department_id,
+                request.member_ids.as_deref().unwrap_or_default(),
+            )?;
+            let changes = TeamChanges {
+                name: request.name.map(|name| name.trim().to_owned()),
+                department_id: request.department_id,
+                member_ids: request.member_ids,
+            };
+            Ok(teams::update_team(c, id, &changes)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(TeamResponse::from(team)))
@@ -155,12 +157,19 @@ async fn delete_team(
     .await
 }
 
-fn check_team(c: &mut DbConnection, team: &Team) -> Result<(), ApiError> {
-    referenced(
-        departments::find_department(c, team.department_id),
-        "department_id",
-    )?;
-    for member in &team.member_ids {
+/// The department a team names must exist, and its members must be agents.
+fn check_references(
+    c: &mut DbConnection,
+    department_id: Option<i64>,
+    member_ids: &[i64],
+) -> Result<(), ApiError> {
+    if let Some(department_id) = department_id {
+        referenced(
+            departments::find_department(c, department_id),
+            "department_id",
+        )?;
+    }
+    for member in member_ids {
         referenced(users::find_agent(c, *member), "member_ids")?;
     }
     Ok(())

@@ -89,17 +89,28 @@ pub fn list_departments(
     }))
 }
 
+/// Changes to a department; `None` leaves a field alone, `Some(None)` clears the default plan.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = departments)]
+pub struct DepartmentChanges {
+    pub name: Option<String>,
+    pub default_sla_plan_id: Option<Option<i64>>,
+}
+
+/// Changes only the fields given, so concurrent changes of different fields both stay.
 pub fn update_department(
     connection: &mut DbConnection,
-    department: &Department,
+    id: i64,
+    changes: &DepartmentChanges,
 ) -> RepoResult<Department> {
-    diesel::update(departments::table.find(department.id))
-        .set((
-            departments::name.eq(&department.name),
-            departments::default_sla_plan_id.eq(department.default_sla_plan_id),
-        ))
-        .execute(connection)?;
-    find_department(connection, department.id)
+    if changes.name.is_some() || changes.default_sla_plan_id.is_some() {
+        expect_one(
+            diesel::update(departments::table.find(id))
+                .set(changes)
+                .execute(connection)?,
+        )?;
+    }
+    find_department(connection, id)
 }
 
 pub fn delete_department(connection: &mut DbConnection, id: i64) -> RepoResult<()> {

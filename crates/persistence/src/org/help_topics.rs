@@ -94,19 +94,48 @@ pub fn list_help_topics(
     }))
 }
 
+/// Changes to a help topic; `None` leaves a field alone, `sla_plan_id: Some(None)` clears the plan.
+#[derive(Debug, Default)]
+pub struct HelpTopicChanges {
+    pub name: Option<String>,
+    pub department_id: Option<i64>,
+    pub default_priority: Option<Priority>,
+    pub sla_plan_id: Option<Option<i64>>,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = help_topics)]
+struct HelpTopicChangeset<'a> {
+    name: Option<&'a str>,
+    department_id: Option<i64>,
+    default_priority: Option<i32>,
+    sla_plan_id: Option<Option<i64>>,
+}
+
+/// Changes only the fields given, so concurrent changes of different fields both stay.
 pub fn update_help_topic(
     connection: &mut DbConnection,
-    topic: &HelpTopic,
+    id: i64,
+    changes: &HelpTopicChanges,
 ) -> RepoResult<HelpTopic> {
-    diesel::update(help_topics::table.find(topic.id))
-        .set((
-            help_topics::name.eq(&topic.name),
-            help_topics::department_id.eq(topic.department_id),
-            help_topics::default_priority.eq(topic.default_priority.rank()),
-            help_topics::sla_plan_id.eq(topic.sla_plan_id),
-        ))
-        .execute(connection)?;
-    find_help_topic(connection, topic.id)
+    let changeset = HelpTopicChangeset {
+        name: changes.name.as_deref(),
+        department_id: changes.department_id,
+        default_priority: changes.default_priority.map(Priority::rank),
+        sla_plan_id: changes.sla_plan_id,
+    };
+    let any = changeset.name.is_some()
+        || changeset.department_id.is_some()
+        || changeset.default_priority.is_some()
+        || changeset.sla_plan_id.is_some();
+    if any {
+        expect_one(
+            diesel::update(help_topics::table.find(id))
+                .set(&changeset)
+                .execute(connection)?,
+        )?;
+    }
+    find_help_topic(connection, id)
 }
 
 pub fn delete_help_topic(connection: &mut DbConnection, id: i64) -> RepoResult<()> {

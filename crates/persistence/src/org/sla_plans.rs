@@ -100,16 +100,32 @@ pub fn list_sla_plans(
     }))
 }
 
-pub fn update_sla_plan(connection: &mut DbConnection, plan: &SlaPlan) -> RepoResult<SlaPlan> {
-    diesel::update(sla_plans::table.find(plan.id))
-        .set((
-            sla_plans::name.eq(&plan.name),
-            sla_plans::first_response_minutes.eq(plan.first_response_minutes),
-            sla_plans::resolution_minutes.eq(plan.resolution_minutes),
-            sla_plans::business_hours_id.eq(plan.business_hours_id),
-        ))
-        .execute(connection)?;
-    find_sla_plan(connection, plan.id)
+/// Changes to an SLA plan; `None` leaves a field alone.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = sla_plans)]
+pub struct SlaPlanChanges {
+    pub name: Option<String>,
+    pub first_response_minutes: Option<i32>,
+    pub resolution_minutes: Option<i32>,
+}
+
+/// Changes only the fields given, so concurrent changes of different fields both stay.
+pub fn update_sla_plan(
+    connection: &mut DbConnection,
+    id: i64,
+    changes: &SlaPlanChanges,
+) -> RepoResult<SlaPlan> {
+    if changes.name.is_some()
+        || changes.first_response_minutes.is_some()
+        || changes.resolution_minutes.is_some()
+    {
+        expect_one(
+            diesel::update(sla_plans::table.find(id))
+                .set(changes)
+                .execute(connection)?,
+        )?;
+    }
+    find_sla_plan(connection, id)
 }
 
 pub fn delete_sla_plan(connection: &mut DbConnection, id: i64) -> RepoResult<()> {

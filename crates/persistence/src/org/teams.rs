@@ -53,15 +53,44 @@ pub fn list_teams(connection: &mut DbConnection, page: &PageRequest) -> RepoResu
     }))
 }
 
-pub fn update_team(connection: &mut DbConnection, team: &Team) -> RepoResult<Team> {
-    diesel::update(teams::table.find(team.id))
-        .set((
-            teams::name.eq(&team.name),
-            teams::department_id.eq(team.department_id),
-        ))
-        .execute(connection)?;
-    set_members(connection, team.id, &team.member_ids)?;
-    find_team(connection, team.id)
+/// Changes to a team; `None` leaves a field alone, `member_ids` replaces the members.
+#[derive(Debug, Default)]
+pub struct TeamChanges {
+    pub name: Option<String>,
+    pub department_id: Option<i64>,
+    pub member_ids: Option<Vec<i64>>,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = teams)]
+struct TeamChangeset<'a> {
+    name: Option<&'a str>,
+    department_id: Option<i64>,
+}
+
+/// Changes only the fields given, so concurrent changes of different fields both stay.
+pub fn update_team(
+    connection: &mut DbConnection,
+    id: i64,
+    changes: &TeamChanges,
+) -> RepoResult<Team> {
+    let changeset = TeamChangeset {
+        name: changes.name.as_deref(),
+        department_id: changes.department_id,
+    };
+    if changeset.name.is_some() || changeset.department_id.is_some() {
+        expect_one(
+            diesel::update(teams::table.find(id))
+                .set(&changeset)
+                .execute(connection)?,
+        )?;
+    } else {
+        find_team(connection, id)?;
+    }
+    if let Some(member_ids) = &changes.member_ids {
+        set_members(connection, id, member_ids)?;
+    }
+    find_team(connection, id)
 }
 
 pub fn delete_team(connection: &mut DbConnection, id: i64) -> RepoResult<()> {
