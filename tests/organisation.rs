@@ -9,8 +9,8 @@ use support::TestApp;
 
 async fn admins_manage_the_organisation(backend: Backend) {
     let app = TestApp::start(backend).await;
-    let admin = app.admin().await;
-    let admin = Some(admin.as_str());
+    let admin_token = app.admin().await;
+    let admin = Some(admin_token.as_str());
 
     let reply = app
         .post(
@@ -92,7 +92,7 @@ async fn admins_manage_the_organisation(backend: Backend) {
     );
 
     let jane_id = app
-        .id_named("/api/v1/agents", "Jane Smith", admin.unwrap())
+        .id_named("/api/v1/agents", "Jane Smith", &admin_token)
         .await;
     let ken_id = app.get("/api/v1/customers?q=ken", admin).await.expect(200)["items"][0]["id"]
         .as_i64()
@@ -183,8 +183,8 @@ async fn admins_manage_the_organisation(backend: Backend) {
 
 async fn admins_manage_people(backend: Backend) {
     let app = TestApp::start(backend).await;
-    let admin = app.admin().await;
-    let admin = Some(admin.as_str());
+    let admin_token = app.admin().await;
+    let admin = Some(admin_token.as_str());
     let customer = app.post("/api/v1/customers", admin, &json!({"name": "Émile Zola", "email": "emile@example.com", "password": "emile-password"})).await.expect(201);
     app.login("emile@example.com", "emile-password").await;
     let customer_path = format!("/api/v1/customers/{}", customer["id"]);
@@ -199,7 +199,7 @@ async fn admins_manage_people(backend: Backend) {
     .await
     .problem(401);
     let jane_id = app
-        .id_named("/api/v1/agents", "Jane Smith", admin.unwrap())
+        .id_named("/api/v1/agents", "Jane Smith", &admin_token)
         .await;
     app.get(&format!("/api/v1/customers/{jane_id}"), admin)
         .await
@@ -211,7 +211,7 @@ async fn admins_manage_people(backend: Backend) {
     let agent = app.post("/api/v1/agents", admin, &json!({"name": "Sam", "email": "sam@example.com", "password": "sam-password", "role": "admin"})).await.expect(201);
     assert_eq!(agent["role"], "admin");
     let engineering = app
-        .id_named("/api/v1/departments", "Engineering", admin.unwrap())
+        .id_named("/api/v1/departments", "Engineering", &admin_token)
         .await;
     let moved = app
         .patch(
