@@ -336,6 +336,16 @@ fn the_queue_is_scoped_filtered_and_paged(db: TestDatabase) {
         vec!["10000000", "10000001", "10000002"],
         "first response due at +60 minutes"
     );
+    let mut by_domain_rule: Vec<String> = everything
+        .iter()
+        .filter(|t| t.is_overdue(at(63)))
+        .map(|t| t.number.clone())
+        .collect();
+    by_domain_rule.sort();
+    assert_eq!(
+        overdue, by_domain_rule,
+        "the SQL overdue filter agrees with Ticket::is_overdue"
+    );
     assert!(matches!(
         database.read(|c| tickets::list_tickets(
             c,

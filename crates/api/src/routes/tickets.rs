@@ -120,15 +120,11 @@ pub fn file_ticket(
         .transpose()?;
     let (new_ticket, created) = open_ticket(&intake, routed, plan.as_ref(), now);
     let ticket = tickets::insert_ticket_numbered(c, &new_ticket, || ticket_number(rand::random()))?;
-    // The report itself is the conversation's first message, written by the requester.
+    // The report itself is the conversation's first message, written by the requester (a customer).
     let first = NewMessage {
         ticket_id: ticket.id,
         internal: false,
-        author_type: if requester.role.is_staff() {
-            AuthorType::Agent
-        } else {
-            AuthorType::Customer
-        },
+        author_type: AuthorType::Customer,
         author_id: Some(requester.id),
         author_name: requester.name.clone(),
         body: request.body.trim().to_owned(),
