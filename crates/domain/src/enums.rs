@@ -8,7 +8,7 @@ use std::str::FromStr;
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         pub enum $name {
             $(#[serde(rename = $text)] $variant),+
         }
@@ -116,6 +116,11 @@ impl Priority {
 
     pub fn from_rank(rank: i32) -> Option<Priority> {
         Priority::ALL.iter().copied().find(|p| p.rank() == rank)
+    }
+
+    /// One step more urgent; `urgent` stays `urgent`.
+    pub fn raised(self) -> Priority {
+        Priority::from_rank(self.rank() + 1).unwrap_or(self)
     }
 }
 

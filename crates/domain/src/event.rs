@@ -34,6 +34,8 @@ event_kinds! {
     SlaPlanChanged => "sla_plan_changed",
     SubjectChanged => "subject_changed",
     MessageAdded => "message_added",
+    SlaBreached => "sla_breached",
+    Escalated => "escalated",
 }
 
 /// An event the domain produced and storage has not yet numbered.

@@ -5,6 +5,7 @@
 
 pub mod calendar;
 pub mod enums;
+pub mod escalation;
 pub mod error;
 pub mod event;
 pub mod lifecycle;

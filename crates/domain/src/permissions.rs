@@ -8,20 +8,13 @@ use crate::ticket::Ticket;
 /// The authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
-    Customer {
-        id: i64,
-    },
-    Agent {
-        id: i64,
-        department_ids: Vec<i64>,
-    },
-    Admin {
-        id: i64,
-    },
+    Customer { id: i64 },
+    Agent { id: i64, department_ids: Vec<i64> },
+    Admin { id: i64 },
     /// An integrator's key: creates and works tickets of every department, manages nothing.
-    ApiKey {
-        id: i64,
-    },
+    ApiKey { id: i64 },
+    /// The server itself, e.g. the SLA sweep escalating a breached ticket.
+    System,
 }
 
 impl Actor {
@@ -30,24 +23,23 @@ impl Actor {
             Actor::Customer { .. } => ActorType::Customer,
             Actor::Agent { .. } | Actor::Admin { .. } => ActorType::Agent,
             Actor::ApiKey { .. } => ActorType::ApiKey,
+            Actor::System => ActorType::System,
         }
     }
 
-    /// The id recorded in events: a user's id, or the API key's id.
-    pub fn id(&self) -> i64 {
+    /// The id recorded in events: a user's id, or the API key's id; none for the system.
+    pub fn id(&self) -> Option<i64> {
         match self {
-            Actor::Customer { id }
-            | Actor::Agent { id, .. }
-            | Actor::Admin { id }
-            | Actor::ApiKey { id } => *id,
+            Actor::Customer { id } | Actor::Agent { id, .. } | Actor::Admin { id } | Actor::ApiKey { id } => Some(*id),
+            Actor::System => None,
         }
     }
 
     /// The user behind the call, if a person makes it.
     pub fn user_id(&self) -> Option<i64> {
         match self {
-            Actor::ApiKey { .. } => None,
-            other => Some(other.id()),
+            Actor::ApiKey { .. } | Actor::System => None,
+            other => other.id(),
         }
     }
 
@@ -55,11 +47,11 @@ impl Actor {
         match self {
             Actor::Customer { .. } => AuthorType::Customer,
             Actor::Agent { .. } | Actor::Admin { .. } => AuthorType::Agent,
-            Actor::ApiKey { .. } => AuthorType::System,
+            Actor::ApiKey { .. } | Actor::System => AuthorType::System,
         }
     }
 
-    /// Staff read internal notes and work tickets: agents, admins and integrators' keys.
+    /// Staff read internal notes and work tickets: agents, admins, integrators' keys and the system.
     pub fn is_staff(&self) -> bool {
         !matches!(self, Actor::Customer { .. })
     }
@@ -68,7 +60,7 @@ impl Actor {
         match self {
             Actor::Customer { .. } => TicketSource::Web,
             Actor::Agent { .. } | Actor::Admin { .. } => TicketSource::Agent,
-            Actor::ApiKey { .. } => TicketSource::Api,
+            Actor::ApiKey { .. } | Actor::System => TicketSource::Api,
         }
     }
 }
@@ -142,7 +134,7 @@ pub fn ticket_scope(actor: &Actor) -> TicketScope {
             agent_id: *id,
             department_ids: department_ids.clone(),
         },
-        Actor::Admin { .. } | Actor::ApiKey { .. } => TicketScope::All,
+        Actor::Admin { .. } | Actor::ApiKey { .. } | Actor::System => TicketScope::All,
     }
 }
 

@@ -3,8 +3,7 @@
 use crate::enums::{Priority, Status, TicketSource};
 use crate::error::DomainError;
 use crate::event::{EventDraft, EventKind};
-use crate::org::{HelpTopic, SlaPlan};
-use crate::sla;
+use crate::org::HelpTopic;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -23,8 +22,15 @@ pub struct Ticket {
     pub help_topic_id: Option<i64>,
     pub sla_plan_id: Option<i64>,
     pub source: TicketSource,
+    /// Due dates of the SLA clocks, derived by [`crate::sla::evaluate`]; `None` when paused or not measured.
     pub first_response_due_at: Option<DateTime<Utc>>,
+    pub next_response_due_at: Option<DateTime<Utc>>,
+    /// The resolution due date.
     pub due_at: Option<DateTime<Utc>>,
+    /// When the next running clock breaches (what the breach sweep looks for).
+    pub sla_next_check_at: Option<DateTime<Utc>>,
+    /// A clock breached and is still unmet, as of the last evaluation.
+    pub sla_overdue: bool,
     pub first_responded_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -35,13 +41,20 @@ pub struct Ticket {
 }
 
 impl Ticket {
-    /// Overdue: unfinished, and past the resolution due date or an unmet first-response due date.
+    /// Overdue: a clock breached and is still unmet, as of the last evaluation or since (a running
+    /// clock whose due date has passed, before the sweep has recorded it).
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
-        if self.status.is_finished() {
-            return false;
-        }
-        let past = |due: Option<DateTime<Utc>>| due.is_some_and(|due| due < now);
-        past(self.due_at) || (self.first_responded_at.is_none() && past(self.first_response_due_at))
+        self.sla_overdue || self.sla_next_check_at.is_some_and(|check| check <= now)
+    }
+
+    /// Stores an evaluation's due dates and overdue state on the ticket.
+    pub fn apply_sla(&mut self, report: &crate::sla::SlaReport) {
+        use crate::sla::ClockKind;
+        self.first_response_due_at = report.due_at(ClockKind::FirstResponse);
+        self.next_response_due_at = report.due_at(ClockKind::NextResponse);
+        self.due_at = report.due_at(ClockKind::Resolution);
+        self.sla_next_check_at = report.next_check_at();
+        self.sla_overdue = report.is_overdue();
     }
 }
 
@@ -56,8 +69,6 @@ pub struct NewTicket {
     pub help_topic_id: Option<i64>,
     pub sla_plan_id: Option<i64>,
     pub source: TicketSource,
-    pub first_response_due_at: Option<DateTime<Utc>>,
-    pub due_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -111,14 +122,9 @@ pub struct RoutedTicket {
     pub sla_plan_id: Option<i64>,
 }
 
-/// Opens a routed ticket at `now` under `plan` (the routed plan, looked up), with its `created` event.
-pub fn open_ticket(
-    intake: &Intake<'_>,
-    routed: RoutedTicket,
-    plan: Option<&SlaPlan>,
-    now: DateTime<Utc>,
-) -> (NewTicket, EventDraft) {
-    let due = sla::due_dates(plan, now);
+/// Opens a routed ticket at `now`, with its `created` event. Its SLA due dates follow from
+/// [`crate::sla::evaluate`] once it is stored.
+pub fn open_ticket(intake: &Intake<'_>, routed: RoutedTicket, now: DateTime<Utc>) -> (NewTicket, EventDraft) {
     let ticket = NewTicket {
         number: ticket_number(intake.random_number),
         subject: intake.subject.trim().to_owned(),
@@ -126,10 +132,8 @@ pub fn open_ticket(
         department_id: routed.department_id,
         requester_id: intake.requester_id,
         help_topic_id: intake.help_topic.map(|topic| topic.id),
-        sla_plan_id: plan.map(|plan| plan.id),
+        sla_plan_id: routed.sla_plan_id,
         source: intake.source,
-        first_response_due_at: due.first_response_due_at,
-        due_at: due.due_at,
         created_at: now,
     };
     let event = EventDraft::new(
@@ -176,7 +180,10 @@ pub(crate) mod tests {
             sla_plan_id: Some(1),
             source: TicketSource::Web,
             first_response_due_at: Some(at(13, 0)),
+            next_response_due_at: None,
             due_at: Some(at(23, 0)),
+            sla_next_check_at: Some(at(13, 0)),
+            sla_overdue: false,
             first_responded_at: None,
             resolved_at: None,
             closed_at: None,
@@ -252,25 +259,14 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn opening_sets_due_dates_from_the_plan_and_records_creation() {
-        let plan = SlaPlan {
-            id: 5,
-            name: "Default".into(),
-            first_response_minutes: 240,
-            resolution_minutes: 18 * 60,
-            business_hours_id: None,
-        };
+    fn opening_records_the_routed_ticket_and_its_creation() {
         let topic = software_topic();
         let request = intake(Some(&topic));
         let routed = route_intake(&request).unwrap();
-        let (ticket, event) = open_ticket(&request, routed, Some(&plan), at(9, 0));
+        let (ticket, event) = open_ticket(&request, routed, at(9, 0));
         assert_eq!(ticket.subject, "Adobe Reader not working");
         assert_eq!(ticket.number, "10000042");
-        assert_eq!(ticket.first_response_due_at, Some(at(13, 0)));
-        assert_eq!(
-            ticket.due_at,
-            Some(Utc.with_ymd_and_hms(2026, 11, 28, 3, 0, 0).unwrap())
-        );
+        assert_eq!((ticket.sla_plan_id, ticket.created_at), (Some(5), at(9, 0)));
         assert_eq!(event.kind, EventKind::Created);
         assert!(!event.internal);
     }
@@ -283,20 +279,13 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn overdue_means_unfinished_and_past_a_due_date() {
+    fn overdue_means_a_breach_recorded_or_a_check_due() {
         let ticket = kens_ticket();
         assert!(!ticket.is_overdue(at(12, 59)));
-        assert!(ticket.is_overdue(at(13, 1)), "first response missed");
-        let answered = Ticket {
-            first_responded_at: Some(at(10, 0)),
-            ..kens_ticket()
-        };
-        assert!(!answered.is_overdue(at(13, 1)));
-        assert!(answered.is_overdue(at(23, 1)), "resolution missed");
-        let resolved = Ticket {
-            status: Status::Resolved,
-            ..answered
-        };
-        assert!(!resolved.is_overdue(at(23, 1)));
+        assert!(ticket.is_overdue(at(13, 0)), "the first response is due at 13:00");
+        let recorded = Ticket { sla_overdue: true, sla_next_check_at: None, ..kens_ticket() };
+        assert!(recorded.is_overdue(at(9, 0)));
+        let paused = Ticket { sla_next_check_at: None, ..kens_ticket() };
+        assert!(!paused.is_overdue(at(23, 1)));
     }
 }

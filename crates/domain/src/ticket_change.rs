@@ -7,7 +7,6 @@ use crate::event::{EventDraft, EventKind};
 use crate::lifecycle::check_transition;
 use crate::org::{Department, SlaPlan, Team};
 use crate::permissions::{ensure_can_update_ticket, Actor};
-use crate::sla;
 use crate::ticket::Ticket;
 use crate::user::Agent;
 use chrono::{DateTime, Utc};
@@ -201,26 +200,15 @@ fn change_assignee(
     Ok(())
 }
 
-/// A new plan recomputes both due dates from the ticket's creation, so no stale date survives.
+/// A new plan: the due dates follow from re-evaluating the ticket's history under it.
 fn change_sla_plan(next: &mut Ticket, change: &TicketChange, events: &mut Vec<EventDraft>) {
     let Some(plan) = &change.sla_plan else { return };
     let plan_id = plan.as_ref().map(|plan| plan.id);
     if plan_id == next.sla_plan_id {
         return;
     }
-    let due = sla::due_dates(plan.as_ref(), next.created_at);
-    events.push(EventDraft::new(
-        EventKind::SlaPlanChanged,
-        json!({
-            "from": next.sla_plan_id,
-            "to": plan_id,
-            "first_response_due_at": due.first_response_due_at,
-            "due_at": due.due_at,
-        }),
-    ));
+    events.push(EventDraft::new(EventKind::SlaPlanChanged, json!({ "from": next.sla_plan_id, "to": plan_id })));
     next.sla_plan_id = plan_id;
-    next.first_response_due_at = due.first_response_due_at;
-    next.due_at = due.due_at;
 }
 
 /// Moves the ticket to `status`, stamping `resolved_at` and `closed_at`; a reopen clears `resolved_at`.
@@ -284,13 +272,7 @@ mod tests {
     }
 
     fn gold() -> SlaPlan {
-        SlaPlan {
-            id: 2,
-            name: "Gold".into(),
-            first_response_minutes: 60,
-            resolution_minutes: 8 * 60,
-            business_hours_id: None,
-        }
+        SlaPlan::simple(2, "Gold", 60, 8 * 60)
     }
 
     fn kinds(applied: &Applied) -> Vec<EventKind> {
@@ -319,12 +301,6 @@ mod tests {
             (ticket.priority, ticket.assignee_id, ticket.sla_plan_id),
             (Priority::High, Some(20), Some(2))
         );
-        assert_eq!(
-            ticket.first_response_due_at,
-            Some(at(10, 0)),
-            "recomputed from creation at 09:00"
-        );
-        assert_eq!(ticket.due_at, Some(at(17, 0)));
         assert_eq!((ticket.version, ticket.updated_at), (2, at(10, 0)));
     }
 
@@ -539,21 +515,13 @@ mod tests {
     }
 
     #[test]
-    fn removing_the_plan_clears_due_dates() {
+    fn removing_the_plan_is_one_event() {
         let change = TicketChange {
             sla_plan: Some(None),
             ..Default::default()
         };
-        let ticket = apply_change(&kens_ticket(), &change, &jane(), at(10, 0))
-            .unwrap()
-            .ticket;
-        assert_eq!(
-            (
-                ticket.sla_plan_id,
-                ticket.due_at,
-                ticket.first_response_due_at
-            ),
-            (None, None, None)
-        );
+        let applied = apply_change(&kens_ticket(), &change, &jane(), at(10, 0)).unwrap();
+        assert_eq!(applied.ticket.sla_plan_id, None);
+        assert_eq!(kinds(&applied), vec![EventKind::SlaPlanChanged]);
     }
 }

@@ -28,6 +28,11 @@ diesel::table! {
         resolution_minutes -> Integer,
         business_hours_id -> Nullable<BigInt>,
         created_at -> Timestamp,
+        next_response_minutes -> Nullable<Integer>,
+        priority_targets -> Text,
+        escalate_raise_priority -> Bool,
+        escalate_department_id -> Nullable<BigInt>,
+        escalate_team_id -> Nullable<BigInt>,
     }
 }
 
@@ -96,6 +101,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        next_response_due_at -> Nullable<Timestamp>,
+        sla_next_check_at -> Nullable<Timestamp>,
+        sla_overdue -> Bool,
     }
 }
 
@@ -138,6 +146,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    business_hours (id) {
+        id -> BigInt,
+        name -> Text,
+        time_zone -> Text,
+        intervals -> Text,
+        holidays -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sla_breaches (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        clock -> Text,
+        clock_started_at -> Timestamp,
+        due_at -> Timestamp,
+        breached_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(agent_departments -> users (agent_id));
 diesel::joinable!(agent_departments -> departments (department_id));
 diesel::joinable!(team_members -> teams (team_id));
@@ -159,4 +189,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     messages,
     ticket_events,
     api_keys,
+    business_hours,
+    sla_breaches,
 );

@@ -1,0 +1,13 @@
+DROP TABLE sla_breaches;
+DROP INDEX tickets_due;
+DROP INDEX tickets_sla_overdue;
+DROP INDEX tickets_sla_next_check;
+ALTER TABLE tickets DROP COLUMN sla_overdue;
+ALTER TABLE tickets DROP COLUMN sla_next_check_at;
+ALTER TABLE tickets DROP COLUMN next_response_due_at;
+ALTER TABLE sla_plans DROP COLUMN escalate_team_id;
+ALTER TABLE sla_plans DROP COLUMN escalate_department_id;
+ALTER TABLE sla_plans DROP COLUMN escalate_raise_priority;
+ALTER TABLE sla_plans DROP COLUMN priority_targets;
+ALTER TABLE sla_plans DROP COLUMN next_response_minutes;
+DROP TABLE business_hours;
