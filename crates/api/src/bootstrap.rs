@@ -112,15 +112,9 @@ pub fn seed_demo(database: &Database, now: DateTime<Utc>) -> Result<bool, ApiErr
 }
 
 fn seed(c: &mut DbConnection, hashes: &[String], now: DateTime<Utc>) -> Result<(), ApiError> {
-    let plan = |name: &str, first_response_minutes, resolution_minutes| SlaPlan {
-        id: 0,
-        name: name.into(),
-        first_response_minutes,
-        resolution_minutes,
-        business_hours_id: None,
-    };
-    let default_plan = sla_plans::insert_sla_plan(c, &plan("Default", 4 * 60, 18 * 60), now)?;
-    sla_plans::insert_sla_plan(c, &plan("Gold", 60, 8 * 60), now)?;
+    let default_plan =
+        sla_plans::insert_sla_plan(c, &SlaPlan::simple(0, "Default", 4 * 60, 18 * 60), now)?;
+    sla_plans::insert_sla_plan(c, &SlaPlan::simple(0, "Gold", 60, 8 * 60), now)?;
     let support = departments::insert_department(c, "Support", Some(default_plan.id), now)?;
     let engineering = departments::insert_department(c, "Engineering", Some(default_plan.id), now)?;
     let topic = |name: &str, department_id| HelpTopic {

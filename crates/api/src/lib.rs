@@ -12,6 +12,7 @@ pub mod extract;
 pub mod openapi;
 pub mod request_log;
 pub mod routes;
+pub mod sla_service;
 pub mod state;
 
 pub use app::{build_app, openapi_document};

@@ -39,6 +39,15 @@ impl WeeklyInterval {
         interval.is_valid().then_some(interval)
     }
 
+    /// `"09:00"`, or `"24:00"` for the end of the day.
+    pub fn start_text(&self) -> String {
+        minute_text(self.start_minute)
+    }
+
+    pub fn end_text(&self) -> String {
+        minute_text(self.end_minute)
+    }
+
     pub fn is_valid(&self) -> bool {
         self.start_minute < MINUTES_PER_DAY
             && self.end_minute <= MINUTES_PER_DAY
@@ -179,6 +188,29 @@ impl BusinessCalendar {
     }
 }
 
+fn minute_text(minute: u16) -> String {
+    format!("{:02}:{:02}", minute / 60, minute % 60)
+}
+
+/// `mon` ... `sun`, as the API writes weekdays.
+pub fn weekday_name(weekday: Weekday) -> &'static str {
+    ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][weekday.num_days_from_monday() as usize]
+}
+
+pub fn parse_weekday(text: &str) -> Option<Weekday> {
+    [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+        Weekday::Sat,
+        Weekday::Sun,
+    ]
+    .into_iter()
+    .find(|weekday| weekday_name(*weekday) == text)
+}
+
 fn local_time(day: NaiveDate, minute: u16) -> NaiveDateTime {
     day.and_time(NaiveTime::MIN) + Duration::minutes(i64::from(minute))
 }
@@ -228,6 +260,19 @@ pub(crate) mod tests {
         Schedule::Calendar(calendar.clone())
             .add_business_time(from, Duration::minutes(minutes))
             .unwrap()
+    }
+
+    #[test]
+    fn weekdays_and_times_round_trip_as_text() {
+        for weekday in [Mon, Tue, Wed, Thu, Fri, Sat, Sun] {
+            assert_eq!(parse_weekday(weekday_name(weekday)), Some(weekday));
+        }
+        assert_eq!(parse_weekday("monday"), None);
+        let interval = WeeklyInterval::new(Fri, "08:30", "24:00").unwrap();
+        assert_eq!(
+            (interval.start_text(), interval.end_text()),
+            ("08:30".to_owned(), "24:00".to_owned())
+        );
     }
 
     #[test]

@@ -63,7 +63,10 @@ pub fn breach(
         next.version += 1;
         next.updated_at = now;
     }
-    Applied { ticket: next, events }
+    Applied {
+        ticket: next,
+        events,
+    }
 }
 
 #[cfg(test)]
@@ -94,41 +97,103 @@ mod tests {
 
     #[test]
     fn a_breach_without_escalation_is_one_event_and_one_version() {
-        let applied = breach(&kens_ticket(), &breached_resolution(), &Escalation::default(), EscalationTargets::default(), at(17, 1));
+        let applied = breach(
+            &kens_ticket(),
+            &breached_resolution(),
+            &Escalation::default(),
+            EscalationTargets::default(),
+            at(17, 1),
+        );
         assert_eq!(kinds(&applied), vec![EventKind::SlaBreached]);
         assert_eq!(applied.events[0].data["clock"], "resolution");
         assert!(applied.events[0].internal);
-        assert_eq!((applied.ticket.version, applied.ticket.updated_at), (2, at(17, 1)));
+        assert_eq!(
+            (applied.ticket.version, applied.ticket.updated_at),
+            (2, at(17, 1))
+        );
     }
 
     #[test]
     fn escalation_raises_priority_and_moves_the_ticket_in_one_change() {
-        let escalation = Escalation { raise_priority: true, department_id: Some(2), team_id: Some(7) };
+        let escalation = Escalation {
+            raise_priority: true,
+            department_id: Some(2),
+            team_id: Some(7),
+        };
         let targets = EscalationTargets {
-            department: Some(Department { id: 2, name: "Tier 2".into(), default_sla_plan_id: None }),
-            team: Some(Team { id: 7, name: "Escalations".into(), department_id: 2, member_ids: vec![] }),
+            department: Some(Department {
+                id: 2,
+                name: "Tier 2".into(),
+                default_sla_plan_id: None,
+            }),
+            team: Some(Team {
+                id: 7,
+                name: "Escalations".into(),
+                department_id: 2,
+                member_ids: vec![],
+            }),
             current_assignee: None,
         };
-        let applied = breach(&kens_ticket(), &breached_resolution(), &escalation, targets, at(17, 1));
+        let applied = breach(
+            &kens_ticket(),
+            &breached_resolution(),
+            &escalation,
+            targets,
+            at(17, 1),
+        );
         assert_eq!(
             kinds(&applied),
-            vec![EventKind::SlaBreached, EventKind::Escalated, EventKind::Transferred, EventKind::TeamChanged, EventKind::PriorityChanged]
+            vec![
+                EventKind::SlaBreached,
+                EventKind::Escalated,
+                EventKind::Transferred,
+                EventKind::TeamChanged,
+                EventKind::PriorityChanged
+            ]
         );
-        assert_eq!((applied.ticket.priority, applied.ticket.department_id, applied.ticket.team_id), (Priority::High, 2, Some(7)));
+        assert_eq!(
+            (
+                applied.ticket.priority,
+                applied.ticket.department_id,
+                applied.ticket.team_id
+            ),
+            (Priority::High, 2, Some(7))
+        );
         assert_eq!(applied.ticket.version, 2, "one change, one version");
     }
 
     #[test]
     fn an_urgent_ticket_stays_urgent_and_a_refused_escalation_is_recorded() {
-        let urgent = Ticket { priority: Priority::Urgent, ..kens_ticket() };
-        let escalation = Escalation { raise_priority: true, department_id: None, team_id: Some(7) };
+        let urgent = Ticket {
+            priority: Priority::Urgent,
+            ..kens_ticket()
+        };
+        let escalation = Escalation {
+            raise_priority: true,
+            department_id: None,
+            team_id: Some(7),
+        };
         let targets = EscalationTargets {
-            team: Some(Team { id: 7, name: "Elsewhere".into(), department_id: 2, member_ids: vec![] }),
+            team: Some(Team {
+                id: 7,
+                name: "Elsewhere".into(),
+                department_id: 2,
+                member_ids: vec![],
+            }),
             ..Default::default()
         };
-        let applied = breach(&urgent, &breached_resolution(), &escalation, targets, at(17, 1));
+        let applied = breach(
+            &urgent,
+            &breached_resolution(),
+            &escalation,
+            targets,
+            at(17, 1),
+        );
         assert_eq!(kinds(&applied), vec![EventKind::SlaBreached]);
-        assert!(applied.events[0].data["escalation_refused"].as_str().unwrap().contains("another department"));
+        assert!(applied.events[0].data["escalation_refused"]
+            .as_str()
+            .unwrap()
+            .contains("another department"));
         assert_eq!(applied.ticket.priority, Priority::Urgent);
     }
 }

@@ -5,8 +5,8 @@
 
 pub mod calendar;
 pub mod enums;
-pub mod escalation;
 pub mod error;
+pub mod escalation;
 pub mod event;
 pub mod lifecycle;
 pub mod message;

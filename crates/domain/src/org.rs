@@ -58,7 +58,12 @@ impl Escalation {
 
 impl SlaPlan {
     /// A plan with these targets for every priority, no calendar and no escalation.
-    pub fn simple(id: i64, name: &str, first_response_minutes: i32, resolution_minutes: i32) -> SlaPlan {
+    pub fn simple(
+        id: i64,
+        name: &str,
+        first_response_minutes: i32,
+        resolution_minutes: i32,
+    ) -> SlaPlan {
         SlaPlan {
             id,
             name: name.to_owned(),
@@ -73,11 +78,14 @@ impl SlaPlan {
 
     /// The targets for `priority`: its override, or the plan's own.
     pub fn targets(&self, priority: Priority) -> SlaTargets {
-        self.priority_targets.get(&priority).copied().unwrap_or(SlaTargets {
-            first_response_minutes: self.first_response_minutes,
-            next_response_minutes: self.next_response_minutes,
-            resolution_minutes: self.resolution_minutes,
-        })
+        self.priority_targets
+            .get(&priority)
+            .copied()
+            .unwrap_or(SlaTargets {
+                first_response_minutes: self.first_response_minutes,
+                next_response_minutes: self.next_response_minutes,
+                resolution_minutes: self.resolution_minutes,
+            })
     }
 }
 

@@ -8,11 +8,20 @@ use crate::ticket::Ticket;
 /// The authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
-    Customer { id: i64 },
-    Agent { id: i64, department_ids: Vec<i64> },
-    Admin { id: i64 },
+    Customer {
+        id: i64,
+    },
+    Agent {
+        id: i64,
+        department_ids: Vec<i64>,
+    },
+    Admin {
+        id: i64,
+    },
     /// An integrator's key: creates and works tickets of every department, manages nothing.
-    ApiKey { id: i64 },
+    ApiKey {
+        id: i64,
+    },
     /// The server itself, e.g. the SLA sweep escalating a breached ticket.
     System,
 }
@@ -30,7 +39,10 @@ impl Actor {
     /// The id recorded in events: a user's id, or the API key's id; none for the system.
     pub fn id(&self) -> Option<i64> {
         match self {
-            Actor::Customer { id } | Actor::Agent { id, .. } | Actor::Admin { id } | Actor::ApiKey { id } => Some(*id),
+            Actor::Customer { id }
+            | Actor::Agent { id, .. }
+            | Actor::Admin { id }
+            | Actor::ApiKey { id } => Some(*id),
             Actor::System => None,
         }
     }

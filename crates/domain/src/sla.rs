@@ -12,6 +12,7 @@
 
 use crate::calendar::Schedule;
 use crate::enums::{Priority, Status};
+use crate::event::EventKind;
 use crate::org::{SlaPlan, SlaTargets};
 use chrono::{DateTime, Duration, Utc};
 
@@ -24,6 +25,28 @@ pub enum Fact {
     StaffReplied,
     /// A message by the customer (after the report that opened the ticket).
     CustomerWrote,
+}
+
+impl Fact {
+    /// What an audit event means for the clocks, if anything: creation, a status change, a public
+    /// staff reply or a customer's message (`data` as the domain writes it).
+    pub fn of_event(kind: EventKind, data: &serde_json::Value) -> Option<Fact> {
+        match kind {
+            EventKind::Created => Some(Fact::Opened),
+            EventKind::StatusChanged => data["to"]
+                .as_str()
+                .and_then(|to| to.parse().ok())
+                .map(Fact::StatusChanged),
+            EventKind::MessageAdded if data["internal"] == false => {
+                match data["author_type"].as_str() {
+                    Some("agent") => Some(Fact::StaffReplied),
+                    Some("customer") => Some(Fact::CustomerWrote),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +154,11 @@ impl SlaReport {
 
     /// When the next running clock breaches: the moment a sweep must look at the ticket again.
     pub fn next_check_at(&self) -> Option<DateTime<Utc>> {
-        self.clocks.iter().filter(|c| c.state == ClockState::Running).filter_map(|c| c.due_at).min()
+        self.clocks
+            .iter()
+            .filter(|c| c.state == ClockState::Running)
+            .filter_map(|c| c.due_at)
+            .min()
     }
 
     pub fn is_overdue(&self) -> bool {
@@ -139,7 +166,9 @@ impl SlaReport {
     }
 
     pub fn breached(&self) -> impl Iterator<Item = &Clock> {
-        self.clocks.iter().filter(|clock| clock.state == ClockState::Breached)
+        self.clocks
+            .iter()
+            .filter(|clock| clock.state == ClockState::Breached)
     }
 }
 
@@ -157,14 +186,32 @@ pub fn evaluate(input: &SlaInput<'_>, now: DateTime<Utc>) -> SlaReport {
     let statuses = status_timeline(input.history);
     let mut clocks = Vec::new();
     let spans = [
-        (ClockKind::FirstResponse, first_response_span(input.history), Some(targets.first_response_minutes)),
-        (ClockKind::NextResponse, next_response_span(input.history), targets.next_response_minutes),
-        (ClockKind::Resolution, resolution_span(input.history), Some(targets.resolution_minutes)),
+        (
+            ClockKind::FirstResponse,
+            first_response_span(input.history),
+            Some(targets.first_response_minutes),
+        ),
+        (
+            ClockKind::NextResponse,
+            next_response_span(input.history),
+            targets.next_response_minutes,
+        ),
+        (
+            ClockKind::Resolution,
+            resolution_span(input.history),
+            Some(targets.resolution_minutes),
+        ),
     ];
     for (kind, span, target) in spans {
         if let (Some((started_at, stopped_at)), Some(target)) = (span, target) {
             let pauses = pauses_within(&statuses, kind, started_at, stopped_at);
-            let timing = Timing { schedule: input.schedule, started_at, stopped_at, pauses, target: i64::from(target) };
+            let timing = Timing {
+                schedule: input.schedule,
+                started_at,
+                stopped_at,
+                pauses,
+                target: i64::from(target),
+            };
             clocks.push(timing.clock(kind, &describe_context(input, &targets, kind), now));
         }
     }
@@ -186,19 +233,30 @@ fn status_timeline(history: &[Entry]) -> Vec<(DateTime<Utc>, Status)> {
 fn finished_at(history: &[Entry], after: DateTime<Utc>) -> Option<DateTime<Utc>> {
     history
         .iter()
-        .find(|e| e.at >= after && matches!(e.fact, Fact::StatusChanged(status) if status.is_finished()))
+        .find(|e| {
+            e.at >= after && matches!(e.fact, Fact::StatusChanged(status) if status.is_finished())
+        })
         .map(|e| e.at)
 }
 
 fn opened_at(history: &[Entry]) -> Option<DateTime<Utc>> {
-    history.iter().find(|e| e.fact == Fact::Opened).map(|e| e.at)
+    history
+        .iter()
+        .find(|e| e.fact == Fact::Opened)
+        .map(|e| e.at)
 }
 
 /// From opening to the first staff reply, or to resolution if that came first.
 fn first_response_span(history: &[Entry]) -> Option<(DateTime<Utc>, Option<DateTime<Utc>>)> {
     let start = opened_at(history)?;
-    let replied = history.iter().find(|e| e.fact == Fact::StaffReplied).map(|e| e.at);
-    let stop = [replied, finished_at(history, start)].into_iter().flatten().min();
+    let replied = history
+        .iter()
+        .find(|e| e.fact == Fact::StaffReplied)
+        .map(|e| e.at);
+    let stop = [replied, finished_at(history, start)]
+        .into_iter()
+        .flatten()
+        .min();
     Some((start, stop))
 }
 
@@ -214,7 +272,9 @@ fn next_response_span(history: &[Entry]) -> Option<(DateTime<Utc>, Option<DateTi
                     span = Some((start, Some(entry.at)));
                 }
             }
-            Fact::CustomerWrote if replied_once && !matches!(span, Some((_, None))) => span = Some((entry.at, None)),
+            Fact::CustomerWrote if replied_once && !matches!(span, Some((_, None))) => {
+                span = Some((entry.at, None))
+            }
             Fact::StatusChanged(status) if status.is_finished() => {
                 if let Some((start, None)) = span {
                     span = Some((start, Some(entry.at)));
@@ -265,7 +325,11 @@ fn pauses_within(
         match pauses.last_mut() {
             // pending then on_hold: one pause.
             Some(last) if last.until == Some(from) => last.until = until,
-            _ => pauses.push(Pause { from, until, status: *status }),
+            _ => pauses.push(Pause {
+                from,
+                until,
+                status: *status,
+            }),
         }
     }
     pauses
@@ -300,7 +364,10 @@ impl Timing<'_> {
         let paused: Duration = self
             .pauses
             .iter()
-            .map(|pause| self.schedule.business_time(pause.from, pause.until.map_or(until, |end| end.min(until))))
+            .map(|pause| {
+                self.schedule
+                    .business_time(pause.from, pause.until.map_or(until, |end| end.min(until)))
+            })
             .sum();
         self.schedule.business_time(self.started_at, until) - paused
     }
@@ -309,7 +376,10 @@ impl Timing<'_> {
         let due_at = self.due_at();
         let measured_until = self.stopped_at.map_or(now, |stop| stop.min(now));
         let elapsed = self.active_time(measured_until).num_minutes();
-        let paused_now = self.pauses.last().is_some_and(|pause| pause.until.is_none());
+        let paused_now = self
+            .pauses
+            .last()
+            .is_some_and(|pause| pause.until.is_none());
         let state = match (self.stopped_at, due_at) {
             (Some(stop), Some(due)) if stop > due => ClockState::Breached,
             (Some(_), _) => ClockState::Met,
@@ -342,7 +412,10 @@ fn describe_context(input: &SlaInput<'_>, targets: &SlaTargets, kind: ClockKind)
     };
     let hours = match input.schedule {
         Schedule::AlwaysOpen => "around the clock".to_owned(),
-        Schedule::Calendar(calendar) => format!("in the business hours of \"{}\" ({})", calendar.name, calendar.time_zone),
+        Schedule::Calendar(calendar) => format!(
+            "in the business hours of \"{}\" ({})",
+            calendar.name, calendar.time_zone
+        ),
     };
     format!(
         "{} of plan \"{}\" at {} priority, counted {}",
@@ -363,25 +436,58 @@ fn explain(
     remaining: i64,
 ) -> String {
     let at = |time: DateTime<Utc>| time.format("%Y-%m-%d %H:%M UTC").to_string();
-    let mut text = format!("{}: {context}, from {}.", kind.title(), at(timing.started_at));
+    let mut text = format!(
+        "{}: {context}, from {}.",
+        kind.title(),
+        at(timing.started_at)
+    );
     let closed_pauses: Vec<&Pause> = timing.pauses.iter().filter(|p| p.until.is_some()).collect();
     if !closed_pauses.is_empty() {
         let paused: i64 = closed_pauses
             .iter()
-            .map(|p| timing.schedule.business_time(p.from, p.until.unwrap_or(p.from)).num_minutes())
+            .map(|p| {
+                timing
+                    .schedule
+                    .business_time(p.from, p.until.unwrap_or(p.from))
+                    .num_minutes()
+            })
             .sum();
         text += &format!(" Paused {} time(s) while waiting on the customer or a third party, adding {} to the due date.", closed_pauses.len(), human(paused));
     }
     text += &match (state, due_at, timing.stopped_at) {
-        (ClockState::Met, Some(due), Some(stop)) => format!(" Met at {} after {}, {} before the due date.", at(stop), human(elapsed), human((due - stop).num_minutes())),
-        (ClockState::Met, _, Some(stop)) => format!(" Met at {} after {}.", at(stop), human(elapsed)),
-        (ClockState::Breached, Some(due), Some(stop)) => format!(" Breached: due {}, met late at {}.", at(due), at(stop)),
-        (ClockState::Breached, Some(due), None) => format!(" Breached at {}; {} used and still waiting.", at(due), human(elapsed)),
+        (ClockState::Met, Some(due), Some(stop)) => format!(
+            " Met at {} after {}, {} before the due date.",
+            at(stop),
+            human(elapsed),
+            human((due - stop).num_minutes())
+        ),
+        (ClockState::Met, _, Some(stop)) => {
+            format!(" Met at {} after {}.", at(stop), human(elapsed))
+        }
+        (ClockState::Breached, Some(due), Some(stop)) => {
+            format!(" Breached: due {}, met late at {}.", at(due), at(stop))
+        }
+        (ClockState::Breached, Some(due), None) => format!(
+            " Breached at {}; {} used and still waiting.",
+            at(due),
+            human(elapsed)
+        ),
         (ClockState::Paused, _, _) => {
             let since = timing.pauses.last().map_or(timing.started_at, |p| p.from);
-            format!(" Paused since {} while the ticket is {}; {} used, {} left once it resumes.", at(since), timing.pauses.last().map_or(Status::Pending, |p| p.status), human(elapsed), human(remaining))
+            format!(
+                " Paused since {} while the ticket is {}; {} used, {} left once it resumes.",
+                at(since),
+                timing.pauses.last().map_or(Status::Pending, |p| p.status),
+                human(elapsed),
+                human(remaining)
+            )
         }
-        (_, Some(due), _) => format!(" {} used, {} left: due {}.", human(elapsed), human(remaining), at(due)),
+        (_, Some(due), _) => format!(
+            " {} used, {} left: due {}.",
+            human(elapsed),
+            human(remaining),
+            at(due)
+        ),
         (_, None, _) => " The calendar has no open time left to reach the target.".to_owned(),
     };
     text
@@ -409,7 +515,11 @@ mod tests {
         plan.next_response_minutes = Some(60);
         plan.priority_targets.insert(
             Priority::Urgent,
-            SlaTargets { first_response_minutes: 30, next_response_minutes: Some(15), resolution_minutes: 120 },
+            SlaTargets {
+                first_response_minutes: 30,
+                next_response_minutes: Some(15),
+                resolution_minutes: 120,
+            },
         );
         plan
     }
@@ -422,12 +532,28 @@ mod tests {
         entry(at, Fact::StatusChanged(status))
     }
 
-    fn report(schedule: &Schedule, priority: Priority, history: &[Entry], now: DateTime<Utc>) -> SlaReport {
-        evaluate(&SlaInput { plan: &plan(), schedule, priority, history }, now)
+    fn report(
+        schedule: &Schedule,
+        priority: Priority,
+        history: &[Entry],
+        now: DateTime<Utc>,
+    ) -> SlaReport {
+        evaluate(
+            &SlaInput {
+                plan: &plan(),
+                schedule,
+                priority,
+                history,
+            },
+            now,
+        )
     }
 
     fn clock(report: &SlaReport, kind: ClockKind) -> Clock {
-        report.clock(kind).cloned().unwrap_or_else(|| panic!("{kind:?} in {report:#?}"))
+        report
+            .clock(kind)
+            .cloned()
+            .unwrap_or_else(|| panic!("{kind:?} in {report:#?}"))
     }
 
     /// Thursday 2026-11-26, 09:00 UTC.
@@ -440,9 +566,20 @@ mod tests {
         let history = [entry(t(9, 0), Fact::Opened)];
         let report = report(&Schedule::AlwaysOpen, Priority::Normal, &history, t(10, 0));
         let first = clock(&report, ClockKind::FirstResponse);
-        assert_eq!((first.state, first.due_at, first.elapsed_minutes, first.remaining_minutes), (ClockState::Running, Some(t(13, 0)), 60, 180));
+        assert_eq!(
+            (
+                first.state,
+                first.due_at,
+                first.elapsed_minutes,
+                first.remaining_minutes
+            ),
+            (ClockState::Running, Some(t(13, 0)), 60, 180)
+        );
         assert_eq!(report.due_at(ClockKind::Resolution), Some(t(17, 0)));
-        assert!(report.clock(ClockKind::NextResponse).is_none(), "nobody has replied yet");
+        assert!(
+            report.clock(ClockKind::NextResponse).is_none(),
+            "nobody has replied yet"
+        );
         assert_eq!(report.next_check_at(), Some(t(13, 0)));
         assert!(!report.is_overdue());
     }
@@ -452,47 +589,98 @@ mod tests {
         // Friday 2026-11-27 16:00 Berlin = 15:00 UTC.
         let history = [entry(utc(2026, 11, 27, 15, 0), Fact::Opened)];
         let schedule = Schedule::Calendar(office_hours());
-        let report = report(&schedule, Priority::Normal, &history, utc(2026, 11, 27, 15, 0));
+        let report = report(
+            &schedule,
+            Priority::Normal,
+            &history,
+            utc(2026, 11, 27, 15, 0),
+        );
         // 4 h: 1 h on Friday, 3 h on Monday -> Monday 12:00 CET.
-        assert_eq!(report.due_at(ClockKind::FirstResponse), Some(utc(2026, 11, 30, 11, 0)));
+        assert_eq!(
+            report.due_at(ClockKind::FirstResponse),
+            Some(utc(2026, 11, 30, 11, 0))
+        );
         // 8 h: 1 h Friday, 7 h Monday -> Monday 16:00 CET.
-        assert_eq!(report.due_at(ClockKind::Resolution), Some(utc(2026, 11, 30, 15, 0)));
-        assert!(clock(&report, ClockKind::Resolution).explanation.contains("\"Office hours\" (Europe/Berlin)"));
+        assert_eq!(
+            report.due_at(ClockKind::Resolution),
+            Some(utc(2026, 11, 30, 15, 0))
+        );
+        assert!(clock(&report, ClockKind::Resolution)
+            .explanation
+            .contains("\"Office hours\" (Europe/Berlin)"));
     }
 
     #[test]
     fn holidays_push_the_due_date() {
         let mut calendar = office_hours();
-        calendar.holidays.insert(NaiveDate::from_ymd_opt(2026, 11, 30).unwrap());
+        calendar
+            .holidays
+            .insert(NaiveDate::from_ymd_opt(2026, 11, 30).unwrap());
         let history = [entry(utc(2026, 11, 27, 15, 0), Fact::Opened)];
-        let report = report(&Schedule::Calendar(calendar), Priority::Normal, &history, utc(2026, 11, 27, 15, 0));
-        assert_eq!(report.due_at(ClockKind::FirstResponse), Some(utc(2026, 12, 1, 11, 0)), "Tuesday 12:00 CET");
+        let report = report(
+            &Schedule::Calendar(calendar),
+            Priority::Normal,
+            &history,
+            utc(2026, 11, 27, 15, 0),
+        );
+        assert_eq!(
+            report.due_at(ClockKind::FirstResponse),
+            Some(utc(2026, 12, 1, 11, 0)),
+            "Tuesday 12:00 CET"
+        );
     }
 
     #[test]
     fn a_daylight_saving_change_keeps_local_office_hours() {
         // Friday 2026-03-27 16:00 CET; Berlin moves to CEST on Sunday.
         let history = [entry(utc(2026, 3, 27, 15, 0), Fact::Opened)];
-        let report = report(&Schedule::Calendar(office_hours()), Priority::Normal, &history, utc(2026, 3, 27, 15, 0));
+        let report = report(
+            &Schedule::Calendar(office_hours()),
+            Priority::Normal,
+            &history,
+            utc(2026, 3, 27, 15, 0),
+        );
         // 1 h Friday + 3 h Monday from 09:00 CEST (07:00 UTC) -> 10:00 UTC.
-        assert_eq!(report.due_at(ClockKind::FirstResponse), Some(utc(2026, 3, 30, 10, 0)));
+        assert_eq!(
+            report.due_at(ClockKind::FirstResponse),
+            Some(utc(2026, 3, 30, 10, 0))
+        );
         // 1 h Friday + 7 h Monday -> Monday 16:00 CEST = 14:00 UTC.
-        assert_eq!(report.due_at(ClockKind::Resolution), Some(utc(2026, 3, 30, 14, 0)));
+        assert_eq!(
+            report.due_at(ClockKind::Resolution),
+            Some(utc(2026, 3, 30, 14, 0))
+        );
     }
 
     #[test]
     fn an_overnight_shift_counts_past_midnight() {
         let night = crate::calendar::BusinessCalendar {
             name: "Night desk".into(),
-            intervals: vec![crate::calendar::WeeklyInterval::new(chrono::Weekday::Mon, "22:00", "06:00").unwrap()],
+            intervals: vec![crate::calendar::WeeklyInterval::new(
+                chrono::Weekday::Mon,
+                "22:00",
+                "06:00",
+            )
+            .unwrap()],
             ..office_hours()
         };
         // Monday 2026-11-30 23:00 CET (22:00 UTC): 4 h -> Tuesday 03:00 CET; 8 h -> 7 h this shift
         // and 1 h of next Monday's -> 2026-12-07 23:00 CET.
         let history = [entry(utc(2026, 11, 30, 22, 0), Fact::Opened)];
-        let report = report(&Schedule::Calendar(night), Priority::Normal, &history, utc(2026, 11, 30, 22, 0));
-        assert_eq!(report.due_at(ClockKind::FirstResponse), Some(utc(2026, 12, 1, 2, 0)));
-        assert_eq!(report.due_at(ClockKind::Resolution), Some(utc(2026, 12, 7, 22, 0)));
+        let report = report(
+            &Schedule::Calendar(night),
+            Priority::Normal,
+            &history,
+            utc(2026, 11, 30, 22, 0),
+        );
+        assert_eq!(
+            report.due_at(ClockKind::FirstResponse),
+            Some(utc(2026, 12, 1, 2, 0))
+        );
+        assert_eq!(
+            report.due_at(ClockKind::Resolution),
+            Some(utc(2026, 12, 7, 22, 0))
+        );
     }
 
     #[test]
@@ -513,20 +701,48 @@ mod tests {
         // 8 h target + 1 h + 30 min + 1 h paused (pending then on hold counts as one pause).
         assert_eq!(resolution.due_at, Some(t(19, 30)));
         assert_eq!(resolution.pauses.len(), 3);
-        assert_eq!((resolution.elapsed_minutes, resolution.remaining_minutes), (270, 210));
+        assert_eq!(
+            (resolution.elapsed_minutes, resolution.remaining_minutes),
+            (270, 210)
+        );
         assert_eq!(resolution.state, ClockState::Running);
-        assert!(resolution.explanation.contains("Paused 3 time(s)"), "{}", resolution.explanation);
+        assert!(
+            resolution.explanation.contains("Paused 3 time(s)"),
+            "{}",
+            resolution.explanation
+        );
         let first = clock(&report, ClockKind::FirstResponse);
-        assert_eq!((first.state, first.stopped_at), (ClockState::Met, Some(t(9, 30))));
+        assert_eq!(
+            (first.state, first.stopped_at),
+            (ClockState::Met, Some(t(9, 30)))
+        );
     }
 
     #[test]
     fn a_paused_clock_has_no_due_date_and_is_never_checked() {
-        let history = [entry(t(9, 0), Fact::Opened), entry(t(9, 10), Fact::StaffReplied), status(t(10, 0), Status::Pending)];
+        let history = [
+            entry(t(9, 0), Fact::Opened),
+            entry(t(9, 10), Fact::StaffReplied),
+            status(t(10, 0), Status::Pending),
+        ];
         let report = report(&Schedule::AlwaysOpen, Priority::Normal, &history, t(23, 0));
         let resolution = clock(&report, ClockKind::Resolution);
-        assert_eq!((resolution.state, resolution.due_at, resolution.elapsed_minutes, resolution.remaining_minutes), (ClockState::Paused, None, 60, 420));
-        assert!(resolution.explanation.contains("Paused since 2026-11-26 10:00 UTC while the ticket is pending"), "{}", resolution.explanation);
+        assert_eq!(
+            (
+                resolution.state,
+                resolution.due_at,
+                resolution.elapsed_minutes,
+                resolution.remaining_minutes
+            ),
+            (ClockState::Paused, None, 60, 420)
+        );
+        assert!(
+            resolution
+                .explanation
+                .contains("Paused since 2026-11-26 10:00 UTC while the ticket is pending"),
+            "{}",
+            resolution.explanation
+        );
         assert_eq!(report.next_check_at(), None);
         assert!(!report.is_overdue());
     }
@@ -541,9 +757,17 @@ mod tests {
         assert_eq!(urgent.due_at(ClockKind::Resolution), Some(t(11, 0)));
         assert_eq!(urgent.due_at(ClockKind::FirstResponse), Some(t(9, 30)));
         let first = clock(&urgent, ClockKind::FirstResponse);
-        assert_eq!(first.state, ClockState::Breached, "already 30 min past the urgent first response");
+        assert_eq!(
+            first.state,
+            ClockState::Breached,
+            "already 30 min past the urgent first response"
+        );
         assert!(urgent.is_overdue());
-        assert!(first.explanation.contains("at urgent priority"), "{}", first.explanation);
+        assert!(
+            first.explanation.contains("at urgent priority"),
+            "{}",
+            first.explanation
+        );
     }
 
     #[test]
@@ -556,13 +780,34 @@ mod tests {
         ];
         let report = report(&Schedule::AlwaysOpen, Priority::Normal, &history, t(13, 0));
         let resolution = clock(&report, ClockKind::Resolution);
-        assert_eq!((resolution.started_at, resolution.due_at, resolution.state), (t(12, 0), Some(t(20, 0)), ClockState::Running));
+        assert_eq!(
+            (resolution.started_at, resolution.due_at, resolution.state),
+            (t(12, 0), Some(t(20, 0)), ClockState::Running)
+        );
         assert_eq!(resolution.elapsed_minutes, 60);
         let resolved_again = [history.as_slice(), &[status(t(15, 0), Status::Resolved)]].concat();
-        let report = super::tests::report(&Schedule::AlwaysOpen, Priority::Normal, &resolved_again, t(16, 0));
+        let report = super::tests::report(
+            &Schedule::AlwaysOpen,
+            Priority::Normal,
+            &resolved_again,
+            t(16, 0),
+        );
         let resolution = clock(&report, ClockKind::Resolution);
-        assert_eq!((resolution.state, resolution.stopped_at, resolution.elapsed_minutes), (ClockState::Met, Some(t(15, 0)), 180));
-        assert!(resolution.explanation.contains("Met at 2026-11-26 15:00 UTC after 3 h, 5 h before the due date"), "{}", resolution.explanation);
+        assert_eq!(
+            (
+                resolution.state,
+                resolution.stopped_at,
+                resolution.elapsed_minutes
+            ),
+            (ClockState::Met, Some(t(15, 0)), 180)
+        );
+        assert!(
+            resolution
+                .explanation
+                .contains("Met at 2026-11-26 15:00 UTC after 3 h, 5 h before the due date"),
+            "{}",
+            resolution.explanation
+        );
     }
 
     #[test]
@@ -576,10 +821,21 @@ mod tests {
         ];
         let report = report(&Schedule::AlwaysOpen, Priority::Normal, &history, t(12, 0));
         let next = clock(&report, ClockKind::NextResponse);
-        assert_eq!((next.started_at, next.due_at, next.state), (t(11, 0), Some(t(12, 15)), ClockState::Running));
+        assert_eq!(
+            (next.started_at, next.due_at, next.state),
+            (t(11, 0), Some(t(12, 15)), ClockState::Running)
+        );
         let answered = [history.as_slice(), &[entry(t(12, 5), Fact::StaffReplied)]].concat();
-        let report = super::tests::report(&Schedule::AlwaysOpen, Priority::Normal, &answered, t(12, 30));
-        assert_eq!(clock(&report, ClockKind::NextResponse).state, ClockState::Met);
+        let report = super::tests::report(
+            &Schedule::AlwaysOpen,
+            Priority::Normal,
+            &answered,
+            t(12, 30),
+        );
+        assert_eq!(
+            clock(&report, ClockKind::NextResponse).state,
+            ClockState::Met
+        );
         let late = [history.as_slice(), &[entry(t(13, 0), Fact::StaffReplied)]].concat();
         let report = super::tests::report(&Schedule::AlwaysOpen, Priority::Normal, &late, t(13, 0));
         let next = clock(&report, ClockKind::NextResponse);
@@ -593,18 +849,80 @@ mod tests {
         let report = report(&Schedule::AlwaysOpen, Priority::Normal, &history, t(13, 1));
         let first = clock(&report, ClockKind::FirstResponse);
         assert_eq!(first.state, ClockState::Breached);
-        assert!(first.explanation.contains("Breached at 2026-11-26 13:00 UTC"), "{}", first.explanation);
+        assert!(
+            first
+                .explanation
+                .contains("Breached at 2026-11-26 13:00 UTC"),
+            "{}",
+            first.explanation
+        );
         assert!(report.is_overdue());
-        assert_eq!(report.next_check_at(), Some(t(17, 0)), "the resolution clock is still to come");
+        assert_eq!(
+            report.next_check_at(),
+            Some(t(17, 0)),
+            "the resolution clock is still to come"
+        );
         assert_eq!(report.breached().count(), 1);
     }
 
     #[test]
     fn resolving_without_a_reply_stops_the_response_clock() {
-        let history = [entry(t(9, 0), Fact::Opened), status(t(9, 30), Status::Resolved)];
+        let history = [
+            entry(t(9, 0), Fact::Opened),
+            status(t(9, 30), Status::Resolved),
+        ];
         let report = report(&Schedule::AlwaysOpen, Priority::Normal, &history, t(20, 0));
-        assert!(report.clocks.iter().all(|c| c.state == ClockState::Met), "{report:#?}");
+        assert!(
+            report.clocks.iter().all(|c| c.state == ClockState::Met),
+            "{report:#?}"
+        );
         assert_eq!(report.next_check_at(), None);
+    }
+
+    #[test]
+    fn events_become_facts() {
+        use serde_json::json;
+        assert_eq!(
+            Fact::of_event(EventKind::Created, &json!({})),
+            Some(Fact::Opened)
+        );
+        assert_eq!(
+            Fact::of_event(
+                EventKind::StatusChanged,
+                &json!({"from": "open", "to": "pending"})
+            ),
+            Some(Fact::StatusChanged(Status::Pending))
+        );
+        assert_eq!(
+            Fact::of_event(
+                EventKind::MessageAdded,
+                &json!({"internal": false, "author_type": "agent"})
+            ),
+            Some(Fact::StaffReplied)
+        );
+        assert_eq!(
+            Fact::of_event(
+                EventKind::MessageAdded,
+                &json!({"internal": false, "author_type": "customer"})
+            ),
+            Some(Fact::CustomerWrote)
+        );
+        assert_eq!(
+            Fact::of_event(
+                EventKind::MessageAdded,
+                &json!({"internal": true, "author_type": "agent"})
+            ),
+            None,
+            "a note is no reply"
+        );
+        assert_eq!(
+            Fact::of_event(
+                EventKind::MessageAdded,
+                &json!({"internal": false, "author_type": "system"})
+            ),
+            None
+        );
+        assert_eq!(Fact::of_event(EventKind::PriorityChanged, &json!({})), None);
     }
 
     #[test]

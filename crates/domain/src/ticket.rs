@@ -124,7 +124,11 @@ pub struct RoutedTicket {
 
 /// Opens a routed ticket at `now`, with its `created` event. Its SLA due dates follow from
 /// [`crate::sla::evaluate`] once it is stored.
-pub fn open_ticket(intake: &Intake<'_>, routed: RoutedTicket, now: DateTime<Utc>) -> (NewTicket, EventDraft) {
+pub fn open_ticket(
+    intake: &Intake<'_>,
+    routed: RoutedTicket,
+    now: DateTime<Utc>,
+) -> (NewTicket, EventDraft) {
     let ticket = NewTicket {
         number: ticket_number(intake.random_number),
         subject: intake.subject.trim().to_owned(),
@@ -282,10 +286,20 @@ pub(crate) mod tests {
     fn overdue_means_a_breach_recorded_or_a_check_due() {
         let ticket = kens_ticket();
         assert!(!ticket.is_overdue(at(12, 59)));
-        assert!(ticket.is_overdue(at(13, 0)), "the first response is due at 13:00");
-        let recorded = Ticket { sla_overdue: true, sla_next_check_at: None, ..kens_ticket() };
+        assert!(
+            ticket.is_overdue(at(13, 0)),
+            "the first response is due at 13:00"
+        );
+        let recorded = Ticket {
+            sla_overdue: true,
+            sla_next_check_at: None,
+            ..kens_ticket()
+        };
         assert!(recorded.is_overdue(at(9, 0)));
-        let paused = Ticket { sla_next_check_at: None, ..kens_ticket() };
+        let paused = Ticket {
+            sla_next_check_at: None,
+            ..kens_ticket()
+        };
         assert!(!paused.is_overdue(at(23, 1)));
     }
 }

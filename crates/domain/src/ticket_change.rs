@@ -207,7 +207,10 @@ fn change_sla_plan(next: &mut Ticket, change: &TicketChange, events: &mut Vec<Ev
     if plan_id == next.sla_plan_id {
         return;
     }
-    events.push(EventDraft::new(EventKind::SlaPlanChanged, json!({ "from": next.sla_plan_id, "to": plan_id })));
+    events.push(EventDraft::new(
+        EventKind::SlaPlanChanged,
+        json!({ "from": next.sla_plan_id, "to": plan_id }),
+    ));
     next.sla_plan_id = plan_id;
 }
 

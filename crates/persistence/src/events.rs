@@ -91,3 +91,17 @@ pub fn list_events(
         Cursor { key: 0, id: e.id }
     }))
 }
+
+/// Every event of a ticket, oldest first: the history its SLA clocks are computed from.
+pub fn ticket_history(
+    connection: &mut DbConnection,
+    ticket_id: i64,
+) -> RepoResult<Vec<TicketEvent>> {
+    ticket_events::table
+        .filter(ticket_events::ticket_id.eq(ticket_id))
+        .order(ticket_events::id)
+        .load::<EventRow>(connection)?
+        .into_iter()
+        .map(TicketEvent::try_from)
+        .collect()
+}

@@ -4,6 +4,7 @@
 //! [`Database`] hands out connections from a pool and runs each write in one transaction.
 
 pub mod api_keys;
+pub mod business_hours;
 pub mod connection;
 pub mod database;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod org;
 pub mod pagination;
 pub mod schema;
 pub mod settings;
+pub mod sla_breaches;
 pub mod testing;
 pub mod tickets;
 pub mod time;

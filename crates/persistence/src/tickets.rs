@@ -31,6 +31,9 @@ struct TicketRow {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     version: i64,
+    next_response_due_at: Option<NaiveDateTime>,
+    sla_next_check_at: Option<NaiveDateTime>,
+    sla_overdue: bool,
 }
 
 impl TryFrom<TicketRow> for Ticket {
@@ -51,6 +54,9 @@ impl TryFrom<TicketRow> for Ticket {
             sla_plan_id: row.sla_plan_id,
             source: row.source.parse().map_err(RepoError::Corrupt)?,
             first_response_due_at: opt_from_db(row.first_response_due_at),
+            next_response_due_at: opt_from_db(row.next_response_due_at),
+            sla_next_check_at: opt_from_db(row.sla_next_check_at),
+            sla_overdue: row.sla_overdue,
             due_at: opt_from_db(row.due_at),
             first_responded_at: opt_from_db(row.first_responded_at),
             resolved_at: opt_from_db(row.resolved_at),
@@ -74,8 +80,6 @@ pub fn insert_ticket(connection: &mut DbConnection, ticket: &NewTicket) -> RepoR
             tickets::help_topic_id.eq(ticket.help_topic_id),
             tickets::sla_plan_id.eq(ticket.sla_plan_id),
             tickets::source.eq(ticket.source.as_str()),
-            tickets::first_response_due_at.eq(opt_to_db(ticket.first_response_due_at)),
-            tickets::due_at.eq(opt_to_db(ticket.due_at)),
             tickets::created_at.eq(to_db(ticket.created_at)),
             tickets::updated_at.eq(to_db(ticket.created_at)),
             tickets::version.eq(1_i64),
@@ -151,7 +155,10 @@ pub fn update_ticket(
         tickets::assignee_id.eq(ticket.assignee_id),
         tickets::sla_plan_id.eq(ticket.sla_plan_id),
         tickets::first_response_due_at.eq(opt_to_db(ticket.first_response_due_at)),
+        tickets::next_response_due_at.eq(opt_to_db(ticket.next_response_due_at)),
         tickets::due_at.eq(opt_to_db(ticket.due_at)),
+        tickets::sla_next_check_at.eq(opt_to_db(ticket.sla_next_check_at)),
+        tickets::sla_overdue.eq(ticket.sla_overdue),
         tickets::first_responded_at.eq(opt_to_db(ticket.first_responded_at)),
         tickets::resolved_at.eq(opt_to_db(ticket.resolved_at)),
         tickets::closed_at.eq(opt_to_db(ticket.closed_at)),
@@ -182,6 +189,8 @@ pub enum TicketSort {
     UpdatedAtDesc,
     Priority,
     PriorityDesc,
+    /// Soonest resolution due date first; only tickets that have one.
+    DueAt,
 }
 
 impl TicketSort {
@@ -192,6 +201,7 @@ impl TicketSort {
         ("-updated_at", TicketSort::UpdatedAtDesc),
         ("priority", TicketSort::Priority),
         ("-priority", TicketSort::PriorityDesc),
+        ("due_at", TicketSort::DueAt),
     ];
 
     pub fn parse(text: &str) -> Option<TicketSort> {
@@ -206,6 +216,7 @@ impl TicketSort {
             TicketSort::CreatedAt | TicketSort::CreatedAtDesc => micros(to_db(ticket.created_at)),
             TicketSort::UpdatedAt | TicketSort::UpdatedAtDesc => micros(to_db(ticket.updated_at)),
             TicketSort::Priority | TicketSort::PriorityDesc => i64::from(ticket.priority.rank()),
+            TicketSort::DueAt => ticket.due_at.map_or(i64::MAX, |due| micros(to_db(due))),
         };
         Cursor { key, id: ticket.id }
     }
@@ -222,6 +233,8 @@ pub struct TicketFilter {
     /// Only tickets overdue at this time.
     pub overdue_at: Option<DateTime<Utc>>,
     pub updated_since: Option<DateTime<Utc>>,
+    /// Only tickets whose resolution is due before this time.
+    pub due_before: Option<DateTime<Utc>>,
     pub sort: TicketSort,
 }
 
@@ -276,14 +289,15 @@ pub fn list_tickets(
         query = query.filter(tickets::updated_at.ge(to_db(since)));
     }
     if let Some(now) = filter.overdue_at {
-        let now = to_db(now);
-        query = query
-            .filter(tickets::status.ne_all([Status::Resolved.as_str(), Status::Closed.as_str()]))
-            .filter(
-                tickets::due_at.lt(now).or(tickets::first_responded_at
-                    .is_null()
-                    .and(tickets::first_response_due_at.lt(now))),
-            );
+        // The same rule as `Ticket::is_overdue`, on the two partial indexes.
+        query = query.filter(
+            tickets::sla_overdue
+                .eq(true)
+                .or(tickets::sla_next_check_at.le(to_db(now))),
+        );
+    }
+    if let Some(before) = filter.due_before {
+        query = query.filter(tickets::due_at.lt(to_db(before)));
     }
 
     let after = page.position()?;
@@ -310,6 +324,10 @@ pub fn list_tickets(
         TicketSort::UpdatedAtDesc => keyset!(tickets::updated_at, time_key, lt, desc),
         TicketSort::Priority => keyset!(tickets::priority, rank_key, gt, asc),
         TicketSort::PriorityDesc => keyset!(tickets::priority, rank_key, lt, desc),
+        TicketSort::DueAt => {
+            query = query.filter(tickets::due_at.is_not_null());
+            keyset!(tickets::due_at, time_key, gt, asc)
+        }
     };
     let rows = query
         .limit(page.limit() + 1)
@@ -321,4 +339,22 @@ pub fn list_tickets(
     Ok(Page::from_rows(tickets, page.limit(), |ticket| {
         filter.sort.cursor_of(ticket)
     }))
+}
+
+/// Tickets whose next SLA check is due, oldest first, locked for this transaction. Several replicas
+/// sweeping at once each get different tickets (`SKIP LOCKED`); SQLite has one writer anyway.
+pub fn claim_due_for_sla_check(
+    connection: &mut DbConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> RepoResult<Vec<i64>> {
+    let due = tickets::table
+        .filter(tickets::sla_next_check_at.le(to_db(now)))
+        .order(tickets::sla_next_check_at.asc())
+        .select(tickets::id)
+        .limit(limit);
+    Ok(match connection {
+        DbConnection::Postgres(pg) => due.for_update().skip_locked().load(pg)?,
+        DbConnection::Sqlite(sqlite) => due.load(sqlite)?,
+    })
 }

@@ -45,8 +45,6 @@ fn new_ticket(number: &str, department_id: i64, requester_id: i64, minute: i64) 
         help_topic_id: None,
         sla_plan_id: None,
         source: TicketSource::Web,
-        first_response_due_at: Some(at(minute + 60)),
-        due_at: None,
         created_at: at(minute),
     }
 }
@@ -190,7 +188,14 @@ fn the_queue_is_scoped_filtered_and_paged(db: TestDatabase) {
                 } else {
                     (engineering, ann)
                 };
-                tickets::insert_ticket(c, &new_ticket(&format!("1000000{i}"), dept, requester, i))?;
+                let mut ticket = tickets::insert_ticket(
+                    c,
+                    &new_ticket(&format!("1000000{i}"), dept, requester, i),
+                )?;
+                // As an SLA evaluation would leave it: the first response is due an hour after opening.
+                ticket.first_response_due_at = Some(at(i + 60));
+                ticket.sla_next_check_at = Some(at(i + 60));
+                tickets::update_ticket(c, &ticket, ticket.version)?;
             }
             Ok::<_, RepoError>((support, engineering, ken, ann, john))
         })
@@ -518,19 +523,7 @@ fn api_keys_are_found_by_hash_until_revoked(db: TestDatabase) {
 fn organisation_records_round_trip(db: TestDatabase) {
     let database = db.open();
     let plan = database
-        .write(|c| {
-            sla_plans::insert_sla_plan(
-                c,
-                &SlaPlan {
-                    id: 0,
-                    name: "Gold".into(),
-                    first_response_minutes: 60,
-                    resolution_minutes: 480,
-                    business_hours_id: None,
-                },
-                at(0),
-            )
-        })
+        .write(|c| sla_plans::insert_sla_plan(c, &SlaPlan::simple(0, "Gold", 60, 480), at(0)))
         .unwrap();
     let support = database
         .write(|c| departments::insert_department(c, "Support", Some(plan.id), at(0)))

@@ -6,6 +6,7 @@ pub mod enums;
 pub mod messages;
 pub mod org;
 pub mod people;
+pub mod sla;
 pub mod tickets;
 
 use helpdesk_persistence::{Page, PageRequest};

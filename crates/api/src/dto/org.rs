@@ -1,5 +1,5 @@
 use crate::dto::{double_option, validate_name};
-use helpdesk_domain::org::{Department, HelpTopic, SlaPlan, Team};
+use helpdesk_domain::org::{Department, HelpTopic, Team};
 use helpdesk_domain::Priority;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -78,53 +78,6 @@ pub struct UpdateTeamRequest {
     /// Replaces the members.
     #[validate(length(max = 1000))]
     pub member_ids: Option<Vec<i64>>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SlaPlanResponse {
-    pub id: i64,
-    pub name: String,
-    pub first_response_minutes: i32,
-    /// osTicket's grace period: minutes from creation to the resolution due date.
-    pub resolution_minutes: i32,
-    /// The business-hours calendar; null means 24x7 (calendars are not configurable yet).
-    pub business_hours_id: Option<i64>,
-}
-
-impl From<SlaPlan> for SlaPlanResponse {
-    fn from(p: SlaPlan) -> Self {
-        SlaPlanResponse {
-            id: p.id,
-            name: p.name,
-            first_response_minutes: p.first_response_minutes,
-            resolution_minutes: p.resolution_minutes,
-            business_hours_id: p.business_hours_id,
-        }
-    }
-}
-
-/// Targets run from 1 minute to one year.
-const MAX_MINUTES: i32 = 525_600;
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[schema(example = json!({"name": "Gold", "first_response_minutes": 60, "resolution_minutes": 480}))]
-pub struct CreateSlaPlanRequest {
-    #[validate(custom(function = "validate_name"))]
-    pub name: String,
-    #[validate(range(min = 1, max = MAX_MINUTES))]
-    pub first_response_minutes: i32,
-    #[validate(range(min = 1, max = MAX_MINUTES))]
-    pub resolution_minutes: i32,
-}
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-pub struct UpdateSlaPlanRequest {
-    #[validate(custom(function = "validate_name"))]
-    pub name: Option<String>,
-    #[validate(range(min = 1, max = MAX_MINUTES))]
-    pub first_response_minutes: Option<i32>,
-    #[validate(range(min = 1, max = MAX_MINUTES))]
-    pub resolution_minutes: Option<i32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -104,11 +104,14 @@ pub struct TicketListQuery {
     #[param(schema_with = crate::dto::enums::priority)]
     pub priority: Option<Priority>,
     pub requester_id: Option<i64>,
-    /// `true`: only unfinished tickets past a due date.
+    /// `true`: only tickets with a breached SLA clock that is still unmet.
     pub overdue: Option<bool>,
     /// Only tickets changed at or after this time (RFC 3339).
     pub updated_since: Option<DateTime<Utc>>,
-    /// `created_at`, `-created_at` (default), `updated_at`, `-updated_at`, `priority` or `-priority`.
+    /// Only tickets whose resolution is due before this time (RFC 3339).
+    pub due_before: Option<DateTime<Utc>>,
+    /// `created_at`, `-created_at` (default), `updated_at`, `-updated_at`, `priority`, `-priority`, or
+    /// `due_at` (soonest resolution due date first; only tickets that have one).
     #[validate(length(max = 20))]
     pub sort: Option<String>,
     /// Page size, 1 to 200 (default 50).
@@ -146,7 +149,11 @@ pub struct TicketResponse {
     pub sla_plan_id: Option<i64>,
     #[schema(schema_with = crate::dto::enums::source)]
     pub source: TicketSource,
+    /// Due dates of the SLA clocks (`GET /tickets/{id}/sla` explains them); null while paused or
+    /// not measured.
     pub first_response_due_at: Option<DateTime<Utc>>,
+    pub next_response_due_at: Option<DateTime<Utc>>,
+    /// The resolution due date.
     pub due_at: Option<DateTime<Utc>>,
     pub first_responded_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
@@ -179,6 +186,7 @@ impl TicketResponse {
             sla_plan_id: ticket.sla_plan_id,
             source: ticket.source,
             first_response_due_at: ticket.first_response_due_at,
+            next_response_due_at: ticket.next_response_due_at,
             due_at: ticket.due_at,
             first_responded_at: ticket.first_responded_at,
             resolved_at: ticket.resolved_at,

@@ -9,11 +9,12 @@ use crate::openapi::{
 use crate::routes::tickets::{
     load_visible_ticket, load_visible_ticket_for_update, retry_when_stale,
 };
+use crate::sla_service::store_ticket_change;
 use crate::state::AppState;
 use actix_web::{get, post, web, HttpResponse};
 use helpdesk_domain::message::add_message;
 use helpdesk_domain::permissions::can_see_internal;
-use helpdesk_persistence::{events, messages, tickets};
+use helpdesk_persistence::{events, messages};
 use serde_json::json;
 use std::sync::Arc;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -87,10 +88,16 @@ async fn create_message(
                 request.internal,
                 now,
             )?;
-            tickets::update_ticket(c, &applied.ticket, ticket.version)?;
             let message = messages::insert_message(c, &new_message)?;
             applied.events[0].data["message_id"] = json!(message.id);
-            events::append_events(c, ticket.id, &caller.actor, &applied.events, now)?;
+            store_ticket_change(
+                c,
+                &caller.actor,
+                ticket.version,
+                applied.ticket,
+                applied.events,
+                now,
+            )?;
             Ok(message)
         })
     })

@@ -1,17 +1,21 @@
 use crate::auth::caller::Caller;
-use crate::dto::org::{CreateSlaPlanRequest, SlaPlanResponse, UpdateSlaPlanRequest};
+use crate::dto::sla::{
+    priority_targets, CreateSlaPlanRequest, EscalationDto, SlaPlanResponse, UpdateSlaPlanRequest,
+};
 use crate::dto::{PageOf, PageQuery};
 use crate::error::ApiError;
 use crate::extract::{ValidJson, ValidQuery};
 use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
-use crate::routes::{delete_by, read_json};
+use crate::routes::{delete_by, read_json, referenced};
 use crate::state::AppState;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use helpdesk_domain::org::SlaPlan;
 use helpdesk_domain::permissions::{ensure, Action};
 use helpdesk_persistence::org::sla_plans::{self, SlaPlanChanges};
+use helpdesk_persistence::org::{departments, teams};
+use helpdesk_persistence::{business_hours, DbConnection};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -69,6 +73,8 @@ async fn get_sla_plan(
 }
 
 /// Plans count their minutes around the clock for now; business-hours calendars come later.
+/// Targets count business minutes on the plan's calendar (none: 24x7); per-priority overrides come
+/// first; a breach runs the escalation.
 #[utoipa::path(
     tag = "organisation",
     request_body = CreateSlaPlanRequest,
@@ -87,18 +93,24 @@ async fn create_sla_plan(
         id: 0,
         name: request.name.trim().to_owned(),
         first_response_minutes: request.first_response_minutes,
+        next_response_minutes: request.next_response_minutes,
         resolution_minutes: request.resolution_minutes,
-        business_hours_id: None,
+        business_hours_id: request.business_hours_id,
+        priority_targets: priority_targets(&request.priority_targets)?,
+        escalation: request.escalation.into(),
     };
     let plan = state
-        .write(move |c| Ok(sla_plans::insert_sla_plan(c, &plan, now)?))
+        .write(move |c| {
+            check_references(c, plan.business_hours_id, Some(&request.escalation))?;
+            Ok(sla_plans::insert_sla_plan(c, &plan, now)?)
+        })
         .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/sla-plans/{}", plan.id)))
         .json(SlaPlanResponse::from(plan)))
 }
 
-/// Changing a plan's targets applies to tickets whose plan is set or changed afterwards.
+/// Changes apply to every ticket of the plan at its next change or SLA check, evaluated from its history.
 #[utoipa::path(
     tag = "organisation",
     params(("id" = i64, Path, description = "SLA plan id")),
@@ -118,12 +130,76 @@ async fn update_sla_plan(
     let changes = SlaPlanChanges {
         name: request.name.map(|name| name.trim().to_owned()),
         first_response_minutes: request.first_response_minutes,
+        next_response_minutes: request.next_response_minutes,
         resolution_minutes: request.resolution_minutes,
+        business_hours_id: request.business_hours_id,
+        priority_targets: request
+            .priority_targets
+            .as_ref()
+            .map(priority_targets)
+            .transpose()?,
+        escalate_raise_priority: request.escalation.map(|e| e.raise_priority),
+        escalate_department_id: request.escalation.map(|e| e.department_id),
+        escalate_team_id: request.escalation.map(|e| e.team_id),
     };
+    if changes
+        .next_response_minutes
+        .flatten()
+        .is_some_and(|minutes| !(1..=525_600).contains(&minutes))
+    {
+        return Err(ApiError::invalid(
+            "next_response_minutes",
+            "must be 1 to 525600",
+        ));
+    }
     let plan = state
-        .write(move |c| Ok(sla_plans::update_sla_plan(c, id, &changes)?))
+        .write(move |c| {
+            check_references(
+                c,
+                request.business_hours_id.flatten(),
+                request.escalation.as_ref(),
+            )?;
+            Ok(sla_plans::update_sla_plan(c, id, &changes)?)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(SlaPlanResponse::from(plan)))
+}
+
+/// The calendar and escalation targets a plan names must exist; an escalation team belongs to the
+/// escalation department when both are given.
+fn check_references(
+    c: &mut DbConnection,
+    business_hours_id: Option<i64>,
+    escalation: Option<&EscalationDto>,
+) -> Result<(), ApiError> {
+    if let Some(id) = business_hours_id {
+        referenced(
+            business_hours::find_business_hours(c, id),
+            "business_hours_id",
+        )?;
+    }
+    let Some(escalation) = escalation else {
+        return Ok(());
+    };
+    if let Some(id) = escalation.department_id {
+        referenced(
+            departments::find_department(c, id),
+            "escalation.department_id",
+        )?;
+    }
+    if let Some(id) = escalation.team_id {
+        let team = referenced(teams::find_team(c, id), "escalation.team_id")?;
+        if escalation
+            .department_id
+            .is_some_and(|department| department != team.department_id)
+        {
+            return Err(ApiError::invalid(
+                "escalation.team_id",
+                "belongs to another department than escalation.department_id",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Deletes a plan that no ticket, topic or department uses (409 otherwise).

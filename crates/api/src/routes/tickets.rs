@@ -10,6 +10,7 @@ use crate::openapi::{
     UnsupportedMediaType,
 };
 use crate::routes::referenced;
+use crate::sla_service::store_ticket_change;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpResponse};
@@ -25,7 +26,7 @@ use helpdesk_domain::user::normalize_email;
 use helpdesk_domain::{Actor, AuthorType, Ticket};
 use helpdesk_persistence::org::{departments, help_topics, sla_plans, teams};
 use helpdesk_persistence::tickets::{self, AssigneeFilter, TicketFilter, TicketSort};
-use helpdesk_persistence::{events, messages, users, DbConnection, PageRequest};
+use helpdesk_persistence::{messages, users, DbConnection, PageRequest};
 use std::sync::Arc;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -114,11 +115,7 @@ pub fn file_ticket(
         random_number: rand::random(),
     };
     let routed = route_intake(&intake)?;
-    let plan = routed
-        .sla_plan_id
-        .map(|id| sla_plans::find_sla_plan(c, id))
-        .transpose()?;
-    let (new_ticket, created) = open_ticket(&intake, routed, plan.as_ref(), now);
+    let (new_ticket, created) = open_ticket(&intake, routed, now);
     let ticket = tickets::insert_ticket_numbered(c, &new_ticket, || ticket_number(rand::random()))?;
     // The report itself is the conversation's first message, written by the requester (a customer).
     let first = NewMessage {
@@ -131,7 +128,7 @@ pub fn file_ticket(
         created_at: now,
     };
     messages::insert_message(c, &first)?;
-    events::append_events(c, ticket.id, actor, &[created], now)?;
+    let ticket = store_ticket_change(c, actor, ticket.version, ticket, vec![created], now)?;
     Ok(TicketResponse::new(ticket, &requester, now))
 }
 
@@ -208,6 +205,7 @@ fn ticket_filter(
         requester_id: query.requester_id,
         overdue_at: query.overdue.filter(|overdue| *overdue).map(|_| now),
         updated_since: query.updated_since,
+        due_before: query.due_before,
         sort,
     })
 }
@@ -274,11 +272,19 @@ async fn patch_ticket(
             check_if_match(if_match, &ticket)?;
             let change = resolve_change(c, &ticket, &request)?;
             let applied = apply_change(&ticket, &change, &actor, now)?;
-            if applied.changed() {
-                tickets::update_ticket(c, &applied.ticket, ticket.version)?;
-                events::append_events(c, ticket.id, &actor, &applied.events, now)?;
-            }
-            ticket_response(c, applied.ticket, now)
+            let changed = if applied.changed() {
+                store_ticket_change(
+                    c,
+                    &actor,
+                    ticket.version,
+                    applied.ticket,
+                    applied.events,
+                    now,
+                )?
+            } else {
+                applied.ticket
+            };
+            ticket_response(c, changed, now)
         })
     })
     .await?;

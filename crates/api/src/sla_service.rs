@@ -1,0 +1,191 @@
+//! Keeping a ticket's SLA clocks current: every ticket write re-evaluates them from the ticket's
+//! history (the domain's pure `sla::evaluate`), and the breach sweep records and escalates breaches.
+
+use crate::error::ApiError;
+use chrono::{DateTime, Utc};
+use helpdesk_domain::calendar::Schedule;
+use helpdesk_domain::escalation::{breach, EscalationTargets};
+use helpdesk_domain::event::TicketEvent;
+use helpdesk_domain::org::SlaPlan;
+use helpdesk_domain::sla::{self, Entry, Fact, SlaInput, SlaReport};
+use helpdesk_domain::{Actor, EventDraft, EventKind, Ticket};
+use helpdesk_persistence::org::{departments, sla_plans, teams};
+use helpdesk_persistence::{
+    business_hours, events, sla_breaches, tickets, users, DbConnection, RepoError,
+};
+use serde_json::json;
+
+/// The plan a ticket's clocks follow and the hours they count; `None` without a plan.
+pub fn sla_context(
+    c: &mut DbConnection,
+    plan_id: Option<i64>,
+) -> Result<Option<(SlaPlan, Schedule)>, ApiError> {
+    let Some(plan_id) = plan_id else {
+        return Ok(None);
+    };
+    let plan = sla_plans::find_sla_plan(c, plan_id)?;
+    let schedule = match plan.business_hours_id {
+        Some(id) => Schedule::Calendar(business_hours::find_business_hours(c, id)?),
+        None => Schedule::AlwaysOpen,
+    };
+    Ok(Some((plan, schedule)))
+}
+
+/// The ticket's clocks at `now`: its stored history plus `new_events`, about to be stored at `now`.
+pub fn evaluate_ticket(
+    c: &mut DbConnection,
+    ticket: &Ticket,
+    new_events: &[EventDraft],
+    now: DateTime<Utc>,
+) -> Result<SlaReport, ApiError> {
+    let Some((plan, schedule)) = sla_context(c, ticket.sla_plan_id)? else {
+        return Ok(SlaReport::default());
+    };
+    let stored = events::ticket_history(c, ticket.id)?;
+    let mut history: Vec<Entry> = stored.iter().filter_map(stored_entry).collect();
+    history.extend(new_events.iter().filter_map(|draft| {
+        Fact::of_event(draft.kind, &draft.data).map(|fact| Entry { at: now, fact })
+    }));
+    let input = SlaInput {
+        plan: &plan,
+        schedule: &schedule,
+        priority: ticket.priority,
+        history: &history,
+    };
+    Ok(sla::evaluate(&input, now))
+}
+
+fn stored_entry(event: &TicketEvent) -> Option<Entry> {
+    let kind = EventKind::parse(&event.kind)?;
+    Fact::of_event(kind, &event.data).map(|fact| Entry {
+        at: event.created_at,
+        fact,
+    })
+}
+
+/// Stores a ticket that changed from `before_version`, with its SLA re-evaluated and its events. A
+/// clock the change stops after its due date is recorded as breached here (once); running clocks that
+/// breach are the sweep's, which also escalates them.
+pub fn store_ticket_change(
+    c: &mut DbConnection,
+    actor: &Actor,
+    before_version: i64,
+    mut ticket: Ticket,
+    mut new_events: Vec<EventDraft>,
+    now: DateTime<Utc>,
+) -> Result<Ticket, ApiError> {
+    let report = evaluate_ticket(c, &ticket, &new_events, now)?;
+    for clock in report.breached().filter(|clock| clock.stopped_at.is_some()) {
+        if let Some(due) = clock.due_at {
+            if sla_breaches::record_breach(
+                c,
+                ticket.id,
+                clock.kind.as_str(),
+                clock.started_at,
+                due,
+                now,
+            )? {
+                new_events.push(EventDraft::new(
+                    EventKind::SlaBreached,
+                    json!({ "clock": clock.kind.as_str(), "started_at": clock.started_at, "due_at": due, "met_late_at": clock.stopped_at }),
+                ));
+            }
+        }
+    }
+    ticket.apply_sla(&report);
+    tickets::update_ticket(c, &ticket, before_version)?;
+    events::append_events(c, ticket.id, actor, &new_events, now)?;
+    Ok(ticket)
+}
+
+/// How many tickets one sweep transaction checks.
+const SWEEP_BATCH: i64 = 100;
+
+/// Checks every ticket whose next SLA check is due at `now`, batch after batch until none is left (no
+/// per-run cap lets a ticket slip). Returns how many tickets were checked.
+pub fn sweep(db: &helpdesk_persistence::Database, now: DateTime<Utc>) -> Result<usize, ApiError> {
+    let mut checked = 0;
+    // Each checked ticket's next check moves past `now`, so the batches run out; the bound is a guard.
+    for _ in 0..10_000 {
+        let batch = db.write(|c| {
+            let ids = tickets::claim_due_for_sla_check(c, now, SWEEP_BATCH)?;
+            for id in &ids {
+                check_ticket(c, *id, now)?;
+            }
+            Ok::<_, ApiError>(ids.len())
+        })?;
+        checked += batch;
+        if i64::try_from(batch).unwrap_or(SWEEP_BATCH) < SWEEP_BATCH {
+            break;
+        }
+    }
+    Ok(checked)
+}
+
+/// Records each newly breached running clock once, escalates it, and stores the re-evaluated ticket.
+fn check_ticket(c: &mut DbConnection, id: i64, now: DateTime<Utc>) -> Result<(), ApiError> {
+    let ticket = tickets::find_ticket(c, id)?;
+    let Some((plan, _)) = sla_context(c, ticket.sla_plan_id)? else {
+        let mut cleared = ticket.clone();
+        cleared.apply_sla(&SlaReport::default());
+        tickets::update_ticket(c, &cleared, ticket.version)?;
+        return Ok(());
+    };
+    let report = evaluate_ticket(c, &ticket, &[], now)?;
+    let mut current = ticket.clone();
+    let mut new_events = Vec::new();
+    for clock in report.breached().filter(|clock| clock.stopped_at.is_none()) {
+        let Some(due) = clock.due_at else { continue };
+        if !sla_breaches::record_breach(c, id, clock.kind.as_str(), clock.started_at, due, now)? {
+            continue;
+        }
+        let targets = escalation_targets(c, &plan, &current)?;
+        let applied = breach(&current, clock, &plan.escalation, targets, now);
+        current = applied.ticket;
+        new_events.extend(applied.events);
+    }
+    let report = evaluate_ticket(c, &current, &new_events, now)?;
+    current.apply_sla(&report);
+    tickets::update_ticket(c, &current, ticket.version)?;
+    events::append_events(c, id, &Actor::System, &new_events, now)?;
+    Ok(())
+}
+
+fn escalation_targets(
+    c: &mut DbConnection,
+    plan: &SlaPlan,
+    ticket: &Ticket,
+) -> Result<EscalationTargets, ApiError> {
+    let department = plan
+        .escalation
+        .department_id
+        .map(|id| optional(departments::find_department(c, id)))
+        .transpose()?
+        .flatten();
+    let team = plan
+        .escalation
+        .team_id
+        .map(|id| optional(teams::find_team(c, id)))
+        .transpose()?
+        .flatten();
+    let moves = department
+        .as_ref()
+        .is_some_and(|d| d.id != ticket.department_id);
+    let current_assignee = match ticket.assignee_id {
+        Some(agent) if moves => optional(users::find_agent(c, agent))?,
+        _ => None,
+    };
+    Ok(EscalationTargets {
+        department,
+        team,
+        current_assignee,
+    })
+}
+
+/// A record that may have been deleted since the plan named it.
+fn optional<T>(result: Result<T, RepoError>) -> Result<Option<T>, RepoError> {
+    match result {
+        Err(RepoError::NotFound) => Ok(None),
+        other => other.map(Some),
+    }
+}
