@@ -16,6 +16,8 @@ pub struct Config {
     pub pool_size: u32,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Seconds between SLA breach sweeps; 0 turns the sweep off in this process.
+    pub sla_sweep_seconds: u64,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "helpdesk.db";
@@ -33,6 +35,7 @@ impl Default for Config {
             allow_registration: true,
             pool_size: 8,
             max_body_bytes: 1024 * 1024,
+            sla_sweep_seconds: 30,
         }
     }
 }
@@ -82,6 +85,11 @@ impl Config {
                 defaults.max_body_bytes as i64,
             )?)
             .map_err(|_| "HELPDESK_MAX_BODY_BYTES is out of range".to_owned())?,
+            sla_sweep_seconds: u64::try_from(number(
+                "HELPDESK_SLA_SWEEP_SECONDS",
+                defaults.sla_sweep_seconds as i64,
+            )?)
+            .map_err(|_| "HELPDESK_SLA_SWEEP_SECONDS must not be negative".to_owned())?,
         };
         config.check_cors_origins()?;
         Ok(config)

@@ -189,3 +189,26 @@ fn optional<T>(result: Result<T, RepoError>) -> Result<Option<T>, RepoError> {
         other => other.map(Some),
     }
 }
+
+/// Runs [`sweep`] every `HELPDESK_SLA_SWEEP_SECONDS` on this server's clock, for as long as the server
+/// runs. Every replica may run it: claims are `SKIP LOCKED` and each breach is recorded once.
+pub fn spawn_sweeper(state: &crate::state::AppState) {
+    let seconds = state.config.sla_sweep_seconds;
+    if seconds == 0 {
+        return;
+    }
+    let (db, clock) = (state.db.clone(), state.clock.clone());
+    actix_web::rt::spawn(async move {
+        let mut ticks = actix_web::rt::time::interval(std::time::Duration::from_secs(seconds));
+        loop {
+            ticks.tick().await;
+            let (db, now) = (db.clone(), clock.now());
+            match actix_web::web::block(move || sweep(&db, now)).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(checked)) => tracing::info!(checked, "SLA sweep"),
+                Ok(Err(error)) => tracing::error!(%error, "SLA sweep failed"),
+                Err(error) => tracing::error!(%error, "SLA sweep could not run"),
+            }
+        }
+    });
+}

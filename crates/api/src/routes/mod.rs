@@ -4,6 +4,7 @@
 pub mod agents;
 pub mod api_keys;
 pub mod auth;
+pub mod business_hours;
 pub mod customers;
 pub mod departments;
 pub mod help_topics;
@@ -11,6 +12,7 @@ pub mod messages;
 pub mod ops;
 pub mod sla_plans;
 pub mod teams;
+pub mod ticket_sla;
 pub mod tickets;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -23,10 +25,12 @@ pub fn configure(config: &mut ServiceConfig) {
         .configure(customers::configure)
         .configure(departments::configure)
         .configure(teams::configure)
+        .configure(business_hours::configure)
         .configure(sla_plans::configure)
         .configure(help_topics::configure)
         .configure(tickets::configure)
         .configure(messages::configure)
+        .configure(ticket_sla::configure)
         .configure(api_keys::configure);
 }
 
