@@ -101,6 +101,11 @@ async fn a_breach_is_recorded_once_escalated_and_explained(backend: Backend) {
             .unwrap(),
         "overdue before the sweep ran"
     );
+    // A write that sees the breach first leaves it to the sweep, which still records and escalates it.
+    let note = json!({"body": "John, this one is late.", "internal": true});
+    app.post(&format!("{location}/messages"), Some(&jane), &note)
+        .await
+        .expect(201);
     assert_eq!(sweep_now(&app).await, 1);
 
     // Breached, escalated: priority up one step, moved to Engineering (Jane is not there any more).
@@ -339,6 +344,22 @@ async fn business_hours_set_due_dates(backend: Backend) {
         .expect(200);
     assert_eq!(before_monday["items"].as_array().unwrap().len(), 1);
 
+    // Tightening the plan re-evaluates its open tickets at the next sweep: 2 h from 10:00 Berlin.
+    let tighter = json!({"resolution_minutes": 120});
+    app.patch(
+        &format!("/api/v1/sla-plans/{}", plan["id"]),
+        Some(&admin),
+        &tighter,
+    )
+    .await
+    .expect(200);
+    sweep_now(&app).await;
+    let ticket = app.get(&location, Some(&jane)).await.expect(200);
+    assert_eq!(
+        time(&ticket["due_at"]),
+        "2026-11-27T11:00:00Z".parse::<DateTime<Utc>>().unwrap()
+    );
+
     // A calendar in use stays; the plan can go back to 24x7, then the calendar can go.
     let calendar_path = format!("/api/v1/business-hours/{}", calendar["id"]);
     app.delete(&calendar_path, Some(&admin)).await.problem(409);
@@ -372,7 +393,7 @@ async fn two_sweeps_at_once_record_each_breach_once(backend: Backend) {
         .post(
             "/api/v1/sla-plans",
             Some(&admin),
-            &json!({"name": "Quick", "first_response_minutes": 5, "resolution_minutes": 10}),
+            &json!({"name": "Quick", "first_response_minutes": 5, "resolution_minutes": 10, "escalation": {"raise_priority": true}}),
         )
         .await
         .expect(201);
@@ -437,6 +458,10 @@ async fn two_sweeps_at_once_record_each_breach_once(backend: Backend) {
                 "first response and resolution, once each: {kinds:?}"
             );
             assert!(kinds.contains(&"first_response") && kinds.contains(&"resolution"));
+            assert_eq!(
+                ticket["priority"], "high",
+                "two breaches in one check escalate one step"
+            );
             breaches += kinds.len();
         }
         match page["next_cursor"].as_str() {

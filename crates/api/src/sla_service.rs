@@ -2,16 +2,17 @@
 //! history (the domain's pure `sla::evaluate`), and the breach sweep records and escalates breaches.
 
 use crate::error::ApiError;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
+use diesel::Connection;
 use helpdesk_domain::calendar::Schedule;
 use helpdesk_domain::escalation::{breach, EscalationTargets};
 use helpdesk_domain::event::TicketEvent;
-use helpdesk_domain::org::SlaPlan;
-use helpdesk_domain::sla::{self, Entry, Fact, SlaInput, SlaReport};
+use helpdesk_domain::org::{Escalation, SlaPlan};
+use helpdesk_domain::sla::{self, Clock, Entry, Fact, SlaInput, SlaReport};
 use helpdesk_domain::{Actor, EventDraft, EventKind, Ticket};
 use helpdesk_persistence::org::{departments, sla_plans, teams};
 use helpdesk_persistence::{
-    business_hours, events, sla_breaches, tickets, users, DbConnection, RepoError,
+    business_hours, events, sla_breaches, tickets, users, Database, DbConnection, RepoError,
 };
 use serde_json::json;
 
@@ -63,9 +64,22 @@ fn stored_entry(event: &TicketEvent) -> Option<Entry> {
     })
 }
 
+/// Tells whether a clock's breach is already recorded for `ticket_id`.
+fn recorded_breaches(
+    c: &mut DbConnection,
+    ticket_id: i64,
+) -> Result<impl Fn(&Clock) -> bool, ApiError> {
+    let recorded = sla_breaches::recorded_breaches(c, ticket_id)?;
+    Ok(move |clock: &Clock| {
+        recorded
+            .iter()
+            .any(|(kind, started)| kind == clock.kind.as_str() && *started == clock.started_at)
+    })
+}
+
 /// Stores a ticket that changed from `before_version`, with its SLA re-evaluated and its events. A
-/// clock the change stops after its due date is recorded as breached here (once); running clocks that
-/// breach are the sweep's, which also escalates them.
+/// clock the change stops after its due date is recorded as breached here (once); a running clock that
+/// breached is left to the sweep, which also escalates it: the stored next check stays due until then.
 pub fn store_ticket_change(
     c: &mut DbConnection,
     actor: &Actor,
@@ -92,7 +106,8 @@ pub fn store_ticket_change(
             }
         }
     }
-    ticket.apply_sla(&report);
+    let recorded = recorded_breaches(c, ticket.id)?;
+    ticket.apply_sla(&report, recorded);
     tickets::update_ticket(c, &ticket, before_version)?;
     events::append_events(c, ticket.id, actor, &new_events, now)?;
     Ok(ticket)
@@ -103,14 +118,18 @@ const SWEEP_BATCH: i64 = 100;
 
 /// Checks every ticket whose next SLA check is due at `now`, batch after batch until none is left (no
 /// per-run cap lets a ticket slip). Returns how many tickets were checked.
-pub fn sweep(db: &helpdesk_persistence::Database, now: DateTime<Utc>) -> Result<usize, ApiError> {
+pub fn sweep(db: &Database, now: DateTime<Utc>) -> Result<usize, ApiError> {
     let mut checked = 0;
     // Each checked ticket's next check moves past `now`, so the batches run out; the bound is a guard.
     for _ in 0..10_000 {
         let batch = db.write(|c| {
             let ids = tickets::claim_due_for_sla_check(c, now, SWEEP_BATCH)?;
             for id in &ids {
-                check_ticket(c, *id, now)?;
+                // Each ticket in a savepoint: one that fails is retried later and stops no other.
+                if let Err(error) = c.transaction(|savepoint| check_ticket(savepoint, *id, now)) {
+                    tracing::error!(ticket = id, %error, "SLA check failed; retrying in five minutes");
+                    tickets::postpone_sla_check(c, *id, now + Duration::minutes(5))?;
+                }
             }
             Ok::<_, ApiError>(ids.len())
         })?;
@@ -122,12 +141,12 @@ pub fn sweep(db: &helpdesk_persistence::Database, now: DateTime<Utc>) -> Result<
     Ok(checked)
 }
 
-/// Records each newly breached running clock once, escalates it, and stores the re-evaluated ticket.
+/// Records each newly breached running clock once, escalates, and stores the re-evaluated ticket.
 fn check_ticket(c: &mut DbConnection, id: i64, now: DateTime<Utc>) -> Result<(), ApiError> {
     let ticket = tickets::find_ticket(c, id)?;
     let Some((plan, _)) = sla_context(c, ticket.sla_plan_id)? else {
         let mut cleared = ticket.clone();
-        cleared.apply_sla(&SlaReport::default());
+        cleared.apply_sla(&SlaReport::default(), |_| true);
         tickets::update_ticket(c, &cleared, ticket.version)?;
         return Ok(());
     };
@@ -139,13 +158,20 @@ fn check_ticket(c: &mut DbConnection, id: i64, now: DateTime<Utc>) -> Result<(),
         if !sla_breaches::record_breach(c, id, clock.kind.as_str(), clock.started_at, due, now)? {
             continue;
         }
-        let targets = escalation_targets(c, &plan, &current)?;
-        let applied = breach(&current, clock, &plan.escalation, targets, now);
+        // Escalate once per check: two clocks breaching together raise the priority one step, not two.
+        let escalation = if new_events.is_empty() {
+            plan.escalation
+        } else {
+            Escalation::default()
+        };
+        let targets = escalation_targets(c, &escalation, &current)?;
+        let applied = breach(&current, clock, &escalation, targets, now);
         current = applied.ticket;
         new_events.extend(applied.events);
     }
     let report = evaluate_ticket(c, &current, &new_events, now)?;
-    current.apply_sla(&report);
+    let recorded = recorded_breaches(c, id)?;
+    current.apply_sla(&report, recorded);
     tickets::update_ticket(c, &current, ticket.version)?;
     events::append_events(c, id, &Actor::System, &new_events, now)?;
     Ok(())
@@ -153,17 +179,15 @@ fn check_ticket(c: &mut DbConnection, id: i64, now: DateTime<Utc>) -> Result<(),
 
 fn escalation_targets(
     c: &mut DbConnection,
-    plan: &SlaPlan,
+    escalation: &Escalation,
     ticket: &Ticket,
 ) -> Result<EscalationTargets, ApiError> {
-    let department = plan
-        .escalation
+    let department = escalation
         .department_id
         .map(|id| optional(departments::find_department(c, id)))
         .transpose()?
         .flatten();
-    let team = plan
-        .escalation
+    let team = escalation
         .team_id
         .map(|id| optional(teams::find_team(c, id)))
         .transpose()?
@@ -188,6 +212,17 @@ fn optional<T>(result: Result<T, RepoError>) -> Result<Option<T>, RepoError> {
         Err(RepoError::NotFound) => Ok(None),
         other => other.map(Some),
     }
+}
+
+/// Asks the sweep to re-evaluate the unfinished tickets under these plans now, after their targets or
+/// calendar changed.
+pub fn recheck_plans(
+    c: &mut DbConnection,
+    plan_ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    tickets::recheck_sla_of_plans(c, plan_ids, now)?;
+    Ok(())
 }
 
 /// Runs [`sweep`] every `HELPDESK_SLA_SWEEP_SECONDS` on this server's clock, for as long as the server

@@ -76,8 +76,8 @@ pub enum Schedule {
     Calendar(BusinessCalendar),
 }
 
-/// Searching further than this for open time means the calendar is effectively never open.
-const SEARCH_DAYS: i64 = 3 * 366;
+/// Open time further away than this (ten years) counts as never.
+const SEARCH_DAYS: i64 = 3653;
 
 impl Schedule {
     /// Open windows `[start, end)` in UTC that end after `from`, in order, overlapping ones merged,
@@ -165,24 +165,29 @@ impl BusinessCalendar {
         day: NaiveDate,
         interval: &WeeklyInterval,
     ) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-        let start = self.to_utc(local_time(day, interval.start_minute))?;
+        let start = self.to_utc(local_time(day, interval.start_minute), Overlap::Earlier)?;
         let end_day = if interval.is_overnight() {
             day + Duration::days(1)
         } else {
             day
         };
-        let end = self.to_utc(local_time(end_day, interval.end_minute))?;
+        let end = self.to_utc(local_time(end_day, interval.end_minute), Overlap::Later)?;
         (end > start).then_some((start, end))
     }
 
-    /// A local wall-clock time as UTC: the earlier of two in the autumn overlap, and the first valid
-    /// moment after the spring-forward gap for a time inside it.
-    fn to_utc(&self, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+    /// A local wall-clock time as UTC. In the autumn overlap an interval starts at the first and ends
+    /// at the second occurrence (so it keeps its repeated hour); a time inside the spring-forward gap
+    /// becomes the first valid moment after it.
+    fn to_utc(&self, local: NaiveDateTime, overlap: Overlap) -> Option<DateTime<Utc>> {
         (0..=180)
             .find_map(|minutes| {
-                self.time_zone
-                    .from_local_datetime(&(local + Duration::minutes(minutes)))
-                    .earliest()
+                let candidates = self
+                    .time_zone
+                    .from_local_datetime(&(local + Duration::minutes(minutes)));
+                match overlap {
+                    Overlap::Earlier => candidates.earliest(),
+                    Overlap::Later => candidates.latest(),
+                }
             })
             .map(|time| time.with_timezone(&Utc))
     }
@@ -215,7 +220,14 @@ fn local_time(day: NaiveDate, minute: u16) -> NaiveDateTime {
     day.and_time(NaiveTime::MIN) + Duration::minutes(i64::from(minute))
 }
 
-/// Merges overlapping or touching windows of a sorted sequence.
+#[derive(Clone, Copy)]
+enum Overlap {
+    Earlier,
+    Later,
+}
+
+/// Merges overlapping windows of a sorted sequence. Touching ones stay apart: merging them would make a
+/// calendar open around the clock walk every day it can see before yielding its first window.
 fn merge(
     windows: impl Iterator<Item = (DateTime<Utc>, DateTime<Utc>)>,
 ) -> impl Iterator<Item = (DateTime<Utc>, DateTime<Utc>)> {
@@ -223,7 +235,7 @@ fn merge(
     std::iter::from_fn(move || {
         let (start, mut end) = windows.next()?;
         while let Some(&(next_start, next_end)) = windows.peek() {
-            if next_start > end {
+            if next_start >= end {
                 break;
             }
             end = end.max(next_end);
@@ -345,6 +357,15 @@ pub(crate) mod tests {
             schedule.business_time(utc(2026, 10, 24, 0, 0), utc(2026, 10, 26, 0, 0)),
             Duration::hours(9)
         );
+        // A shift ending inside the repeated hour ends at its second occurrence: 22:00-02:30 is 5.5 h.
+        let late = Schedule::Calendar(BusinessCalendar {
+            intervals: vec![WeeklyInterval::new(Sat, "22:00", "02:30").unwrap()],
+            ..office_hours()
+        });
+        assert_eq!(
+            late.business_time(utc(2026, 10, 24, 0, 0), utc(2026, 10, 26, 0, 0)),
+            Duration::minutes(330)
+        );
     }
 
     #[test]
@@ -386,6 +407,27 @@ pub(crate) mod tests {
         assert_eq!(
             schedule.add_business_time(utc(2026, 11, 30, 11, 0), Duration::hours(1)),
             Some(utc(2026, 11, 30, 12, 30))
+        );
+    }
+
+    #[test]
+    fn a_calendar_open_around_the_clock_is_quick_and_exact() {
+        let all_day = BusinessCalendar {
+            intervals: [Mon, Tue, Wed, Thu, Fri, Sat, Sun]
+                .iter()
+                .map(|d| WeeklyInterval::new(*d, "00:00", "24:00").unwrap())
+                .collect(),
+            ..office_hours()
+        };
+        let schedule = Schedule::Calendar(all_day);
+        let from = utc(2026, 11, 27, 10, 0);
+        assert_eq!(
+            schedule.add_business_time(from, Duration::hours(30)),
+            Some(utc(2026, 11, 28, 16, 0))
+        );
+        assert_eq!(
+            schedule.business_time(from, utc(2026, 11, 29, 10, 0)),
+            Duration::hours(48)
         );
     }
 

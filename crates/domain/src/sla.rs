@@ -152,11 +152,13 @@ impl SlaReport {
         self.clock(kind).and_then(|clock| clock.due_at)
     }
 
-    /// When the next running clock breaches: the moment a sweep must look at the ticket again.
-    pub fn next_check_at(&self) -> Option<DateTime<Utc>> {
+    /// When a sweep must look at the ticket again: the earliest due date of a running clock, or of a
+    /// breached, still unmet clock whose breach is not `recorded` yet (so that no write that sees a
+    /// breach first can keep it from being recorded and escalated).
+    pub fn next_check_at(&self, recorded: impl Fn(&Clock) -> bool) -> Option<DateTime<Utc>> {
         self.clocks
             .iter()
-            .filter(|c| c.state == ClockState::Running)
+            .filter(|c| c.state == ClockState::Running || (c.is_overdue() && !recorded(c)))
             .filter_map(|c| c.due_at)
             .min()
     }
@@ -580,7 +582,7 @@ mod tests {
             report.clock(ClockKind::NextResponse).is_none(),
             "nobody has replied yet"
         );
-        assert_eq!(report.next_check_at(), Some(t(13, 0)));
+        assert_eq!(report.next_check_at(|_| false), Some(t(13, 0)));
         assert!(!report.is_overdue());
     }
 
@@ -743,7 +745,7 @@ mod tests {
             "{}",
             resolution.explanation
         );
-        assert_eq!(report.next_check_at(), None);
+        assert_eq!(report.next_check_at(|_| false), None);
         assert!(!report.is_overdue());
     }
 
@@ -858,9 +860,14 @@ mod tests {
         );
         assert!(report.is_overdue());
         assert_eq!(
-            report.next_check_at(),
+            report.next_check_at(|_| false),
+            Some(t(13, 0)),
+            "the breach is still to be recorded"
+        );
+        assert_eq!(
+            report.next_check_at(|_| true),
             Some(t(17, 0)),
-            "the resolution clock is still to come"
+            "once recorded, the resolution clock is next"
         );
         assert_eq!(report.breached().count(), 1);
     }
@@ -876,7 +883,7 @@ mod tests {
             report.clocks.iter().all(|c| c.state == ClockState::Met),
             "{report:#?}"
         );
-        assert_eq!(report.next_check_at(), None);
+        assert_eq!(report.next_check_at(|_| false), None);
     }
 
     #[test]

@@ -48,12 +48,17 @@ impl Ticket {
     }
 
     /// Stores an evaluation's due dates and overdue state on the ticket.
-    pub fn apply_sla(&mut self, report: &crate::sla::SlaReport) {
+    /// `recorded` tells which breached clocks the sweep has already handled.
+    pub fn apply_sla(
+        &mut self,
+        report: &crate::sla::SlaReport,
+        recorded: impl Fn(&crate::sla::Clock) -> bool,
+    ) {
         use crate::sla::ClockKind;
         self.first_response_due_at = report.due_at(ClockKind::FirstResponse);
         self.next_response_due_at = report.due_at(ClockKind::NextResponse);
         self.due_at = report.due_at(ClockKind::Resolution);
-        self.sla_next_check_at = report.next_check_at();
+        self.sla_next_check_at = report.next_check_at(recorded);
         self.sla_overdue = report.is_overdue();
     }
 }

@@ -141,6 +141,14 @@ pub fn update_business_hours(
     find_business_hours(connection, calendar.id)
 }
 
+/// The plans that count time on this calendar.
+pub fn plans_using(connection: &mut DbConnection, id: i64) -> RepoResult<Vec<i64>> {
+    Ok(sla_plans::table
+        .filter(sla_plans::business_hours_id.eq(id))
+        .select(sla_plans::id)
+        .load(connection)?)
+}
+
 /// Deletes a calendar no SLA plan uses.
 pub fn delete_business_hours(connection: &mut DbConnection, id: i64) -> RepoResult<()> {
     let users: i64 = sla_plans::table

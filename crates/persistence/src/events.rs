@@ -92,13 +92,14 @@ pub fn list_events(
     }))
 }
 
-/// Every event of a ticket, oldest first: the history its SLA clocks are computed from.
+/// The events of a ticket its SLA clocks are computed from (creation, status changes, messages), oldest first.
 pub fn ticket_history(
     connection: &mut DbConnection,
     ticket_id: i64,
 ) -> RepoResult<Vec<TicketEvent>> {
     ticket_events::table
         .filter(ticket_events::ticket_id.eq(ticket_id))
+        .filter(ticket_events::kind.eq_any(["created", "status_changed", "message_added"]))
         .order(ticket_events::id)
         .load::<EventRow>(connection)?
         .into_iter()

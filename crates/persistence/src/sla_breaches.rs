@@ -40,3 +40,17 @@ pub fn record_breach(
         Err(error) => Err(RepoError::from(error)),
     }
 }
+
+/// The clocks of a ticket whose breach is recorded, as `(clock, started_at)`.
+pub fn recorded_breaches(
+    connection: &mut DbConnection,
+    ticket_id: i64,
+) -> RepoResult<Vec<(String, DateTime<Utc>)>> {
+    Ok(sla_breaches::table
+        .filter(sla_breaches::ticket_id.eq(ticket_id))
+        .select((sla_breaches::clock, sla_breaches::clock_started_at))
+        .load::<(String, chrono::NaiveDateTime)>(connection)?
+        .into_iter()
+        .map(|(clock, started_at)| (clock, crate::time::from_db(started_at)))
+        .collect())
+}

@@ -358,3 +358,31 @@ pub fn claim_due_for_sla_check(
         DbConnection::Sqlite(sqlite) => due.load(sqlite)?,
     })
 }
+
+/// Asks the sweep to look at a ticket again at `at` (after a failed check, a later retry).
+pub fn postpone_sla_check(
+    connection: &mut DbConnection,
+    id: i64,
+    at: DateTime<Utc>,
+) -> RepoResult<()> {
+    diesel::update(tickets::table.find(id))
+        .set(tickets::sla_next_check_at.eq(to_db(at)))
+        .execute(connection)?;
+    Ok(())
+}
+
+/// Asks the sweep to re-evaluate now every unfinished ticket under these plans (their targets or
+/// calendar changed).
+pub fn recheck_sla_of_plans(
+    connection: &mut DbConnection,
+    plan_ids: &[i64],
+    now: DateTime<Utc>,
+) -> RepoResult<usize> {
+    Ok(diesel::update(
+        tickets::table
+            .filter(tickets::sla_plan_id.eq_any(plan_ids.to_vec()))
+            .filter(tickets::status.ne_all([Status::Resolved.as_str(), Status::Closed.as_str()])),
+    )
+    .set(tickets::sla_next_check_at.eq(to_db(now)))
+    .execute(connection)?)
+}

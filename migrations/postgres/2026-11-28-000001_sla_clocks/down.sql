@@ -10,4 +10,5 @@ ALTER TABLE sla_plans DROP COLUMN escalate_department_id;
 ALTER TABLE sla_plans DROP COLUMN escalate_raise_priority;
 ALTER TABLE sla_plans DROP COLUMN priority_targets;
 ALTER TABLE sla_plans DROP COLUMN next_response_minutes;
+ALTER TABLE sla_plans DROP CONSTRAINT sla_plans_business_hours_fk;
 DROP TABLE business_hours;

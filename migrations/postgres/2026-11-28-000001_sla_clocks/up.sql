@@ -12,6 +12,9 @@ CREATE TABLE business_hours (
     created_at TIMESTAMP NOT NULL
 );
 
+-- SQLite cannot add this constraint to an existing table; there, one writer at a time makes the
+-- "in use" check before a delete enough.
+ALTER TABLE sla_plans ADD CONSTRAINT sla_plans_business_hours_fk FOREIGN KEY (business_hours_id) REFERENCES business_hours (id);
 ALTER TABLE sla_plans ADD COLUMN next_response_minutes INTEGER;
 -- {"urgent": {"first_response_minutes": 30, "next_response_minutes": 15, "resolution_minutes": 120}}
 ALTER TABLE sla_plans ADD COLUMN priority_targets TEXT NOT NULL DEFAULT '{}';

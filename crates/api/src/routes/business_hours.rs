@@ -7,6 +7,7 @@ use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
 use crate::routes::{delete_by, read_json};
+use crate::sla_service::recheck_plans;
 use crate::state::AppState;
 use actix_web::{delete, get, post, put, web, HttpResponse};
 use helpdesk_domain::permissions::{ensure, Action};
@@ -109,9 +110,14 @@ async fn replace_business_hours(
     ValidJson(request): ValidJson<BusinessHoursRequest>,
 ) -> Result<HttpResponse, ApiError> {
     ensure(&caller.actor, Action::ManageOrganisation)?;
-    let calendar = request.to_calendar(id.into_inner())?;
+    let (calendar, now) = (request.to_calendar(id.into_inner())?, state.clock.now());
     let calendar = state
-        .write(move |c| Ok(business_hours::update_business_hours(c, &calendar)?))
+        .write(move |c| {
+            let calendar = business_hours::update_business_hours(c, &calendar)?;
+            let plans = business_hours::plans_using(c, calendar.id)?;
+            recheck_plans(c, &plans, now)?;
+            Ok(calendar)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(BusinessHoursResponse::from(calendar)))
 }

@@ -9,6 +9,7 @@ use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
 use crate::routes::{delete_by, read_json, referenced};
+use crate::sla_service::recheck_plans;
 use crate::state::AppState;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use helpdesk_domain::org::SlaPlan;
@@ -126,7 +127,7 @@ async fn update_sla_plan(
     ValidJson(request): ValidJson<UpdateSlaPlanRequest>,
 ) -> Result<HttpResponse, ApiError> {
     ensure(&caller.actor, Action::ManageOrganisation)?;
-    let id = id.into_inner();
+    let (id, now) = (id.into_inner(), state.clock.now());
     let changes = SlaPlanChanges {
         name: request.name.map(|name| name.trim().to_owned()),
         first_response_minutes: request.first_response_minutes,
@@ -159,7 +160,9 @@ async fn update_sla_plan(
                 request.business_hours_id.flatten(),
                 request.escalation.as_ref(),
             )?;
-            Ok(sla_plans::update_sla_plan(c, id, &changes)?)
+            let plan = sla_plans::update_sla_plan(c, id, &changes)?;
+            recheck_plans(c, &[plan.id], now)?;
+            Ok(plan)
         })
         .await?;
     Ok(HttpResponse::Ok().json(SlaPlanResponse::from(plan)))
