@@ -158,6 +158,7 @@ fn seed(c: &mut DbConnection, hashes: &[String], now: DateTime<Utc>) -> Result<(
         help_topic_id: software.map(|t| t.id),
         department_id: None,
         priority: None,
+        external_id: None,
     };
     file_ticket(c, &Actor::Customer { id: ids[3] }, &report, now)?;
     Ok(())

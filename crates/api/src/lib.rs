@@ -9,6 +9,7 @@ pub mod config;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod idempotency;
 pub mod openapi;
 pub mod request_log;
 pub mod routes;

@@ -225,7 +225,12 @@ pub fn recheck_plans(
     Ok(())
 }
 
-/// Runs [`sweep`] every `HELPDESK_SLA_SWEEP_SECONDS` on this server's clock, for as long as the server
+/// Idempotency keys are kept 24 hours; the sweeper forgets older ones.
+fn forget_old_keys(db: &Database, now: DateTime<Utc>) -> Result<usize, ApiError> {
+    db.write(|c| Ok(helpdesk_persistence::idempotency::purge_expired(c, now)?))
+}
+
+/// Runs [`sweep`] (and forgets expired idempotency keys) every `HELPDESK_SLA_SWEEP_SECONDS` on this server's clock, for as long as the server
 /// runs. Every replica may run it: claims are `SKIP LOCKED` and each breach is recorded once.
 pub fn spawn_sweeper(state: &crate::state::AppState) {
     let seconds = state.config.sla_sweep_seconds;
@@ -238,7 +243,11 @@ pub fn spawn_sweeper(state: &crate::state::AppState) {
         loop {
             ticks.tick().await;
             let (db, now) = (db.clone(), clock.now());
-            match actix_web::web::block(move || sweep(&db, now)).await {
+            match actix_web::web::block(move || {
+                sweep(&db, now).and_then(|checked| forget_old_keys(&db, now).map(|_| checked))
+            })
+            .await
+            {
                 Ok(Ok(0)) => {}
                 Ok(Ok(checked)) => tracing::info!(checked, "SLA sweep"),
                 Ok(Err(error)) => tracing::error!(%error, "SLA sweep failed"),

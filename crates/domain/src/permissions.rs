@@ -186,11 +186,18 @@ pub struct IntakeFields {
     pub requester: bool,
     pub department: bool,
     pub priority: bool,
+    pub external_id: bool,
 }
 
 /// Checks who a new ticket is for: customers file for themselves and choose only a help topic;
 /// staff and API keys file on behalf of a `requester`. Returns the requester when it is the caller.
 pub fn check_intake(actor: &Actor, fields: IntakeFields) -> Result<Option<i64>, DomainError> {
+    if fields.external_id && !matches!(actor, Actor::ApiKey { .. }) {
+        return Err(DomainError::invalid(
+            "external_id",
+            "is an integration's own id: only API keys send it",
+        ));
+    }
     match actor {
         Actor::Customer { id } => {
             if fields.requester {
@@ -396,6 +403,16 @@ mod tests {
             ..Default::default()
         };
         assert!(check_intake(&ken, on_behalf).is_err());
+        let external = IntakeFields {
+            requester: true,
+            external_id: true,
+            ..Default::default()
+        };
+        assert!(
+            check_intake(&jane, external).is_err(),
+            "external ids are for API keys"
+        );
+        assert_eq!(check_intake(&Actor::ApiKey { id: 1 }, external), Ok(None));
         assert!(check_intake(
             &ken,
             IntakeFields {

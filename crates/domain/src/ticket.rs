@@ -22,6 +22,8 @@ pub struct Ticket {
     pub help_topic_id: Option<i64>,
     pub sla_plan_id: Option<i64>,
     pub source: TicketSource,
+    /// The id an integration knows the ticket by (unique per API key).
+    pub external_id: Option<String>,
     /// Due dates of the SLA clocks, derived by [`crate::sla::evaluate`]; `None` when paused or not measured.
     pub first_response_due_at: Option<DateTime<Utc>>,
     pub next_response_due_at: Option<DateTime<Utc>>,
@@ -74,6 +76,9 @@ pub struct NewTicket {
     pub help_topic_id: Option<i64>,
     pub sla_plan_id: Option<i64>,
     pub source: TicketSource,
+    pub external_id: Option<String>,
+    /// The API key `external_id` belongs to.
+    pub external_key_id: Option<i64>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -91,6 +96,8 @@ pub struct Intake<'a> {
     /// An explicit priority, overriding the help topic's default.
     pub priority: Option<Priority>,
     pub random_number: u32,
+    /// The integration's own id for the ticket, with the API key it belongs to.
+    pub external: Option<(i64, &'a str)>,
 }
 
 /// Routes a report: the explicit department or the help topic's; the explicit priority, the topic's
@@ -143,6 +150,8 @@ pub fn open_ticket(
         help_topic_id: intake.help_topic.map(|topic| topic.id),
         sla_plan_id: routed.sla_plan_id,
         source: intake.source,
+        external_id: intake.external.map(|(_, id)| id.to_owned()),
+        external_key_id: intake.external.map(|(key, _)| key),
         created_at: now,
     };
     let event = EventDraft::new(
@@ -188,6 +197,7 @@ pub(crate) mod tests {
             help_topic_id: Some(1),
             sla_plan_id: Some(1),
             source: TicketSource::Web,
+            external_id: None,
             first_response_due_at: Some(at(13, 0)),
             next_response_due_at: None,
             due_at: Some(at(23, 0)),
@@ -222,6 +232,7 @@ pub(crate) mod tests {
             department_default_sla_plan_id: Some(9),
             priority: None,
             random_number: 42,
+            external: None,
         }
     }
 

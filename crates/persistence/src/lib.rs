@@ -9,6 +9,7 @@ pub mod connection;
 pub mod database;
 pub mod error;
 pub mod events;
+pub mod idempotency;
 pub mod messages;
 pub mod migrations;
 pub mod org;

@@ -104,6 +104,21 @@ diesel::table! {
         next_response_due_at -> Nullable<Timestamp>,
         sla_next_check_at -> Nullable<Timestamp>,
         sla_overdue -> Bool,
+        external_id -> Nullable<Text>,
+        external_key_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (id) {
+        id -> BigInt,
+        caller -> Text,
+        key -> Text,
+        fingerprint -> Text,
+        status -> Nullable<Integer>,
+        location -> Nullable<Text>,
+        body -> Nullable<Text>,
+        created_at -> Timestamp,
     }
 }
 
@@ -191,4 +206,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     business_hours,
     sla_breaches,
+    idempotency_keys,
 );

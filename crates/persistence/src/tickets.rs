@@ -34,6 +34,8 @@ struct TicketRow {
     next_response_due_at: Option<NaiveDateTime>,
     sla_next_check_at: Option<NaiveDateTime>,
     sla_overdue: bool,
+    external_id: Option<String>,
+    _external_key_id: Option<i64>,
 }
 
 impl TryFrom<TicketRow> for Ticket {
@@ -57,6 +59,7 @@ impl TryFrom<TicketRow> for Ticket {
             next_response_due_at: opt_from_db(row.next_response_due_at),
             sla_next_check_at: opt_from_db(row.sla_next_check_at),
             sla_overdue: row.sla_overdue,
+            external_id: row.external_id,
             due_at: opt_from_db(row.due_at),
             first_responded_at: opt_from_db(row.first_responded_at),
             resolved_at: opt_from_db(row.resolved_at),
@@ -80,6 +83,8 @@ pub fn insert_ticket(connection: &mut DbConnection, ticket: &NewTicket) -> RepoR
             tickets::help_topic_id.eq(ticket.help_topic_id),
             tickets::sla_plan_id.eq(ticket.sla_plan_id),
             tickets::source.eq(ticket.source.as_str()),
+            tickets::external_id.eq(&ticket.external_id),
+            tickets::external_key_id.eq(ticket.external_key_id),
             tickets::created_at.eq(to_db(ticket.created_at)),
             tickets::updated_at.eq(to_db(ticket.created_at)),
             tickets::version.eq(1_i64),
@@ -385,4 +390,19 @@ pub fn recheck_sla_of_plans(
     )
     .set(tickets::sla_next_check_at.eq(to_db(now)))
     .execute(connection)?)
+}
+
+/// The ticket an integration's API key filed under its own `external_id`.
+pub fn find_by_external_id(
+    connection: &mut DbConnection,
+    key_id: i64,
+    external_id: &str,
+) -> RepoResult<Option<Ticket>> {
+    tickets::table
+        .filter(tickets::external_key_id.eq(key_id))
+        .filter(tickets::external_id.eq(external_id))
+        .first::<TicketRow>(connection)
+        .optional()?
+        .map(Ticket::try_from)
+        .transpose()
 }

@@ -45,6 +45,8 @@ fn new_ticket(number: &str, department_id: i64, requester_id: i64, minute: i64) 
         help_topic_id: None,
         sla_plan_id: None,
         source: TicketSource::Web,
+        external_id: None,
+        external_key_id: None,
         created_at: at(minute),
     }
 }
@@ -620,3 +622,51 @@ test_on_both_backends!(
     api_keys_are_found_by_hash_until_revoked,
     organisation_records_round_trip,
 );
+
+fn idempotency_keys_move_through_their_states(db: TestDatabase) {
+    use helpdesk_persistence::idempotency::{self, KeyState, StoredResponse};
+    let database = db.open();
+    let begin = |fingerprint: &'static str, minute: i64| {
+        database
+            .write(move |c| idempotency::begin(c, "user:1", "k1", fingerprint, at(minute)))
+            .unwrap()
+    };
+    assert_eq!(begin("a", 0), KeyState::Fresh);
+    assert_eq!(
+        begin("a", 0),
+        KeyState::InProgress,
+        "the first request is still running"
+    );
+    assert_eq!(begin("b", 0), KeyState::Mismatch);
+    assert_eq!(
+        begin("a", 2),
+        KeyState::Fresh,
+        "a claim older than a minute was abandoned"
+    );
+    let response = StoredResponse {
+        status: 201,
+        location: Some("/api/v1/tickets/9".into()),
+        body: "{\"id\":9}".into(),
+    };
+    database
+        .write(|c| idempotency::complete(c, "user:1", "k1", &response))
+        .unwrap();
+    assert_eq!(begin("a", 3), KeyState::Replay(response.clone()));
+    let other_caller = database
+        .write(|c| idempotency::begin(c, "api_key:1", "k1", "a", at(3)))
+        .unwrap();
+    assert_eq!(other_caller, KeyState::Fresh, "keys are per caller");
+    assert_eq!(
+        begin("b", 25 * 60),
+        KeyState::Fresh,
+        "after 24 hours the key is forgotten"
+    );
+    assert_eq!(
+        database
+            .write(|c| idempotency::purge_expired(c, at(50 * 60)))
+            .unwrap(),
+        2
+    );
+}
+
+test_on_both_backends!(idempotency_keys_move_through_their_states);

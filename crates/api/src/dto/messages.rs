@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[schema(example = json!({"body": "John, can you look at this? Reader 11 crashes on open.", "internal": true}))]
 pub struct CreateMessageRequest {
     #[validate(custom(function = "validate_body"))]

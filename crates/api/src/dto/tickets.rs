@@ -34,7 +34,7 @@ pub fn validate_body(body: &str) -> Result<(), ValidationError> {
 }
 
 /// The person a ticket is for, when staff or an integrator files it. An unknown email creates the customer.
-#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct RequesterInput {
     #[validate(custom(function = "validate_name"))]
     pub name: String,
@@ -42,7 +42,7 @@ pub struct RequesterInput {
     pub email: String,
 }
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[schema(example = json!({"subject": "Adobe Reader not working", "body": "It crashes when I open a PDF.", "help_topic_id": 1}))]
 pub struct CreateTicketRequest {
     #[validate(custom(function = "validate_subject"))]
@@ -60,6 +60,13 @@ pub struct CreateTicketRequest {
     /// Staff only: overrides the help topic's default priority.
     #[schema(schema_with = crate::dto::enums::priority)]
     pub priority: Option<Priority>,
+    /// API keys only: the integration's own id for the ticket. Filing again with the same id returns
+    /// the ticket filed first (200) instead of a duplicate.
+    #[validate(
+        length(min = 1, max = 255),
+        custom(function = "crate::dto::validate_plain")
+    )]
+    pub external_id: Option<String>,
 }
 
 /// Any of these fields; each change is checked by the lifecycle rules and leaves an event.
@@ -149,6 +156,8 @@ pub struct TicketResponse {
     pub sla_plan_id: Option<i64>,
     #[schema(schema_with = crate::dto::enums::source)]
     pub source: TicketSource,
+    /// The integration's own id, when an API key filed the ticket with one.
+    pub external_id: Option<String>,
     /// Due dates of the SLA clocks (`GET /tickets/{id}/sla` explains them); null while paused or
     /// not measured.
     pub first_response_due_at: Option<DateTime<Utc>>,
@@ -185,6 +194,7 @@ impl TicketResponse {
             help_topic_id: ticket.help_topic_id,
             sla_plan_id: ticket.sla_plan_id,
             source: ticket.source,
+            external_id: ticket.external_id,
             first_response_due_at: ticket.first_response_due_at,
             next_response_due_at: ticket.next_response_due_at,
             due_at: ticket.due_at,

@@ -3,6 +3,7 @@ use crate::dto::messages::{CreateMessageRequest, EventResponse, MessageResponse}
 use crate::dto::{PageOf, PageQuery};
 use crate::error::ApiError;
 use crate::extract::{IfMatch, ValidJson, ValidQuery};
+use crate::idempotency::IdempotencyKey;
 use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
@@ -11,7 +12,8 @@ use crate::routes::tickets::{
 };
 use crate::sla_service::store_ticket_change;
 use crate::state::AppState;
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use helpdesk_domain::message::add_message;
 use helpdesk_domain::permissions::can_see_internal;
 use helpdesk_persistence::{events, messages};
@@ -59,7 +61,10 @@ async fn list_messages(
 /// `first_responded_at`; a customer's reply reopens a pending or resolved ticket.
 #[utoipa::path(
     tag = "tickets",
-    params(("id" = i64, Path, description = "Ticket id")),
+    params(
+        ("id" = i64, Path, description = "Ticket id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request safe: the same key and body within 24 h returns the first response")
+    ),
     request_body = CreateMessageRequest,
     responses(
         (status = 201, description = "The new message", body = MessageResponse),
@@ -69,15 +74,26 @@ async fn list_messages(
 )]
 #[post("/tickets/{id}/messages")]
 async fn create_message(
+    http: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<i64>,
     ValidJson(request): ValidJson<CreateMessageRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, now) = (id.into_inner(), state.clock.now());
-    let (caller, request) = (Arc::new(caller), Arc::new(request));
-    let message = retry_when_stale(IfMatch(None), || {
-        let (caller, request) = (caller.clone(), request.clone());
+    let idempotency = IdempotencyKey::from_request(&http, &caller.actor, &request)?;
+    if let Some(key) = &idempotency {
+        if let Some(answer) = key.claim(&state, now).await? {
+            return Ok(answer);
+        }
+    }
+    let (caller, request, claimed) = (
+        Arc::new(caller),
+        Arc::new(request),
+        Arc::new(idempotency.clone()),
+    );
+    let outcome = retry_when_stale(IfMatch(None), || {
+        let (caller, request, claimed) = (caller.clone(), request.clone(), claimed.clone());
         state.write(move |c| {
             let ticket = load_visible_ticket_for_update(c, &caller.actor, id)?;
             let (mut applied, new_message) = add_message(
@@ -88,7 +104,7 @@ async fn create_message(
                 request.internal,
                 now,
             )?;
-            let message = messages::insert_message(c, &new_message)?;
+            let message = MessageResponse::from(messages::insert_message(c, &new_message)?);
             applied.events[0].data["message_id"] = json!(message.id);
             store_ticket_change(
                 c,
@@ -98,11 +114,22 @@ async fn create_message(
                 applied.events,
                 now,
             )?;
+            if let Some(key) = claimed.as_ref() {
+                key.complete(c, StatusCode::CREATED, None, &message)?;
+            }
             Ok(message)
         })
     })
-    .await?;
-    Ok(HttpResponse::Created().json(MessageResponse::from(message)))
+    .await;
+    match outcome {
+        Ok(message) => Ok(HttpResponse::Created().json(message)),
+        Err(error) => {
+            if let Some(key) = &idempotency {
+                key.release(&state).await;
+            }
+            Err(error)
+        }
+    }
 }
 
 /// The audit timeline, oldest first. Customers see their ticket's creation, status changes and public

@@ -5,6 +5,7 @@ use crate::dto::tickets::{
 use crate::dto::PageOf;
 use crate::error::ApiError;
 use crate::extract::{etag, IfMatch, ValidJson, ValidQuery};
+use crate::idempotency::IdempotencyKey;
 use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PreconditionFailed, Unauthorized, Unprocessable,
     UnsupportedMediaType,
@@ -13,7 +14,8 @@ use crate::routes::referenced;
 use crate::sla_service::store_ticket_change;
 use crate::state::AppState;
 use actix_web::http::header;
-use actix_web::{get, patch, post, web, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use helpdesk_domain::message::NewMessage;
 use helpdesk_domain::permissions::{
@@ -26,7 +28,7 @@ use helpdesk_domain::user::normalize_email;
 use helpdesk_domain::{Actor, AuthorType, Ticket};
 use helpdesk_persistence::org::{departments, help_topics, sla_plans, teams};
 use helpdesk_persistence::tickets::{self, AssigneeFilter, TicketFilter, TicketSort};
-use helpdesk_persistence::{messages, users, DbConnection, PageRequest};
+use helpdesk_persistence::{messages, users, DbConnection, PageRequest, RepoError};
 use std::sync::Arc;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -40,47 +42,92 @@ pub fn configure(config: &mut ServiceConfig) {
 
 /// Files a ticket. Customers file for themselves; agents and API keys name a `requester` (an unknown
 /// email creates the customer). The help topic routes it to a department with a priority and SLA plan.
+/// With `Idempotency-Key`, a repeat within 24 hours returns the first response and creates nothing; an
+/// API key's `external_id` returns the ticket filed first under that id (200).
 #[utoipa::path(
     tag = "tickets",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request safe: the same key and body within 24 h returns the first response")),
     request_body = CreateTicketRequest,
     responses(
         (status = 201, description = "The new ticket", body = TicketResponse,
             headers(("Location" = String, description = "The ticket's URL"), ("ETag" = String, description = "The ticket's version"))),
+        (status = 200, description = "The ticket filed before under this `external_id`", body = TicketResponse,
+            headers(("Location" = String, description = "The ticket's URL"))),
         BadRequest, Unauthorized, Forbidden, Conflict, UnsupportedMediaType, Unprocessable
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[post("/tickets")]
 async fn create_ticket(
+    http: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     ValidJson(request): ValidJson<CreateTicketRequest>,
 ) -> Result<HttpResponse, ApiError> {
     ensure(&caller.actor, Action::CreateTicket)?;
     let now = state.clock.now();
-    let response = state
-        .write(move |c| file_ticket(c, &caller.actor, &request, now))
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/tickets/{}", response.id)))
+    let idempotency = IdempotencyKey::from_request(&http, &caller.actor, &request)?;
+    if let Some(key) = &idempotency {
+        if let Some(answer) = key.claim(&state, now).await? {
+            return Ok(answer);
+        }
+    }
+    let claimed = idempotency.clone();
+    let outcome = state
+        .write(move |c| {
+            let (response, created) = file_ticket(c, &caller.actor, &request, now)?;
+            let status = if created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            let location = format!("/api/v1/tickets/{}", response.id);
+            if let Some(key) = &claimed {
+                key.complete(c, status, Some(&location), &response)?;
+            }
+            Ok((status, location, response))
+        })
+        .await;
+    let (status, location, response) = match outcome {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            if let Some(key) = &idempotency {
+                key.release(&state).await;
+            }
+            return Err(error);
+        }
+    };
+    Ok(HttpResponse::build(status)
+        .insert_header((header::LOCATION, location))
         .insert_header((header::ETAG, etag(response.version)))
         .json(response))
 }
 
 /// Files a ticket in one transaction: requester, routing, due dates, the first message and the
-/// `created` event.
+/// `created` event. `false` when an API key's `external_id` names a ticket filed before: that one.
 pub fn file_ticket(
     c: &mut DbConnection,
     actor: &Actor,
     request: &CreateTicketRequest,
     now: DateTime<Utc>,
-) -> Result<TicketResponse, ApiError> {
+) -> Result<(TicketResponse, bool), ApiError> {
     let fields = IntakeFields {
         requester: request.requester.is_some(),
         department: request.department_id.is_some(),
         priority: request.priority.is_some(),
+        external_id: request.external_id.is_some(),
     };
-    let requester = match (check_intake(actor, fields)?, &request.requester) {
+    let caller_requester = check_intake(actor, fields)?;
+    let external = match (actor, request.external_id.as_deref()) {
+        (Actor::ApiKey { id }, Some(external_id)) => Some((*id, external_id)),
+        _ => None,
+    };
+    if let Some((key, external_id)) = external {
+        if let Some(existing) = tickets::find_by_external_id(c, key, external_id)? {
+            return Ok((ticket_response(c, existing, now)?, false));
+        }
+    }
+    let requester = match (caller_requester, &request.requester) {
         (Some(id), _) => users::find_user(c, id)?,
         (None, Some(input)) => {
             let requester = users::find_or_create_customer(
@@ -113,10 +160,21 @@ pub fn file_ticket(
         department_default_sla_plan_id: department.and_then(|d| d.default_sla_plan_id),
         priority: request.priority,
         random_number: rand::random(),
+        external,
     };
     let routed = route_intake(&intake)?;
     let (new_ticket, created) = open_ticket(&intake, routed, now);
-    let ticket = tickets::insert_ticket_numbered(c, &new_ticket, || ticket_number(rand::random()))?;
+    let ticket =
+        match tickets::insert_ticket_numbered(c, &new_ticket, || ticket_number(rand::random())) {
+            // The same external id filed concurrently: the other request's ticket stands.
+            Err(RepoError::Conflict(_)) if external.is_some() => {
+                let (key, external_id) = external.unwrap_or_default();
+                let existing = tickets::find_by_external_id(c, key, external_id)?
+                    .ok_or_else(|| ApiError::conflict("external_id is taken"))?;
+                return Ok((ticket_response(c, existing, now)?, false));
+            }
+            other => other?,
+        };
     // The report itself is the conversation's first message, written by the requester (a customer).
     let first = NewMessage {
         ticket_id: ticket.id,
@@ -129,7 +187,7 @@ pub fn file_ticket(
     };
     messages::insert_message(c, &first)?;
     let ticket = store_ticket_change(c, actor, ticket.version, ticket, vec![created], now)?;
-    Ok(TicketResponse::new(ticket, &requester, now))
+    Ok((TicketResponse::new(ticket, &requester, now), true))
 }
 
 /// The queue: the tickets the caller may see, filtered, sorted and paged.

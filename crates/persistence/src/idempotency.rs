@@ -1,0 +1,160 @@
+//! Idempotency keys: the first request with a caller's key records a fingerprint of itself, and once
+//! done its response; for 24 hours a repeat gets that response again and creates nothing.
+
+use crate::connection::DbConnection;
+use crate::error::{is_unique_violation_of, RepoResult};
+use crate::schema::idempotency_keys;
+use crate::time::{from_db, to_db};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+/// How long a key is remembered.
+pub const RETENTION_HOURS: i64 = 24;
+/// A request in progress longer than this was abandoned (its process died): the key is free again.
+pub const ABANDONED_AFTER_SECONDS: i64 = 60;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+/// What a request with a key may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyState {
+    /// First use (or an expired or abandoned one): go ahead, then complete or abandon the key.
+    Fresh,
+    /// Done before with the same request: answer with this.
+    Replay(StoredResponse),
+    /// The same key with another request.
+    Mismatch,
+    /// The first request with this key is still running.
+    InProgress,
+}
+
+type Row = (
+    String,
+    Option<i32>,
+    Option<String>,
+    Option<String>,
+    NaiveDateTime,
+);
+
+fn find(connection: &mut DbConnection, caller: &str, key: &str) -> RepoResult<Option<Row>> {
+    Ok(idempotency_keys::table
+        .filter(idempotency_keys::caller.eq(caller))
+        .filter(idempotency_keys::key.eq(key))
+        .select((
+            idempotency_keys::fingerprint,
+            idempotency_keys::status,
+            idempotency_keys::location,
+            idempotency_keys::body,
+            idempotency_keys::created_at,
+        ))
+        .first::<Row>(connection)
+        .optional()?)
+}
+
+/// Claims `key` for a request with `fingerprint`, or says why not. Call it in its own transaction, so
+/// that a concurrent duplicate sees the claim.
+pub fn begin(
+    connection: &mut DbConnection,
+    caller: &str,
+    key: &str,
+    fingerprint: &str,
+    now: DateTime<Utc>,
+) -> RepoResult<KeyState> {
+    for _ in 0..2 {
+        match find(connection, caller, key)? {
+            Some((stored, status, location, body, created_at)) => {
+                let age = now - from_db(created_at);
+                if age > Duration::hours(RETENTION_HOURS) {
+                    release(connection, caller, key)?;
+                    continue;
+                }
+                if stored != fingerprint {
+                    return Ok(KeyState::Mismatch);
+                }
+                return Ok(match status {
+                    Some(status) => KeyState::Replay(StoredResponse {
+                        status: u16::try_from(status).unwrap_or(500),
+                        location,
+                        body: body.unwrap_or_default(),
+                    }),
+                    None if age > Duration::seconds(ABANDONED_AFTER_SECONDS) => {
+                        diesel::update(
+                            idempotency_keys::table
+                                .filter(idempotency_keys::caller.eq(caller))
+                                .filter(idempotency_keys::key.eq(key)),
+                        )
+                        .set(idempotency_keys::created_at.eq(to_db(now)))
+                        .execute(connection)?;
+                        KeyState::Fresh
+                    }
+                    None => KeyState::InProgress,
+                });
+            }
+            None => {
+                let inserted = connection.transaction(|savepoint| {
+                    diesel::insert_into(idempotency_keys::table)
+                        .values((
+                            idempotency_keys::caller.eq(caller),
+                            idempotency_keys::key.eq(key),
+                            idempotency_keys::fingerprint.eq(fingerprint),
+                            idempotency_keys::created_at.eq(to_db(now)),
+                        ))
+                        .execute(savepoint)
+                });
+                match inserted {
+                    Ok(_) => return Ok(KeyState::Fresh),
+                    // A concurrent request claimed it first: look again.
+                    Err(error) if is_unique_violation_of(&error, "key") => continue,
+                    Err(error) => return Err(error.into()),
+                }
+            }
+        }
+    }
+    Ok(KeyState::InProgress)
+}
+
+/// Records the response of the request that claimed `key` (in the transaction that did the work).
+pub fn complete(
+    connection: &mut DbConnection,
+    caller: &str,
+    key: &str,
+    response: &StoredResponse,
+) -> RepoResult<()> {
+    diesel::update(
+        idempotency_keys::table
+            .filter(idempotency_keys::caller.eq(caller))
+            .filter(idempotency_keys::key.eq(key)),
+    )
+    .set((
+        idempotency_keys::status.eq(i32::from(response.status)),
+        idempotency_keys::location.eq(&response.location),
+        idempotency_keys::body.eq(&response.body),
+    ))
+    .execute(connection)?;
+    Ok(())
+}
+
+/// Frees `key` after its request failed, so that the client may retry with it.
+pub fn release(connection: &mut DbConnection, caller: &str, key: &str) -> RepoResult<()> {
+    diesel::delete(
+        idempotency_keys::table
+            .filter(idempotency_keys::caller.eq(caller))
+            .filter(idempotency_keys::key.eq(key)),
+    )
+    .execute(connection)?;
+    Ok(())
+}
+
+/// Forgets keys older than the retention period.
+pub fn purge_expired(connection: &mut DbConnection, now: DateTime<Utc>) -> RepoResult<usize> {
+    let before = to_db(now - Duration::hours(RETENTION_HOURS));
+    Ok(
+        diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(before)))
+            .execute(connection)?,
+    )
+}

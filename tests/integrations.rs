@@ -1,0 +1,150 @@
+//! What integrators rely on: idempotent creation and tickets known by the integration's own id.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use helpdesk_persistence::Backend;
+use serde_json::json;
+use support::TestApp;
+
+async fn post_with_key(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    key: &str,
+    body: &serde_json::Value,
+) -> support::Reply {
+    let request = app
+        .server
+        .post(path)
+        .insert_header(("Idempotency-Key", key));
+    app.send(request, Some(token), Some(body.to_string())).await
+}
+
+async fn a_replayed_create_returns_the_first_response(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (admin, jane) = (app.admin().await, app.jane().await);
+    let monitoring = app
+        .post(
+            "/api/v1/api-keys",
+            Some(&admin),
+            &json!({"name": "monitoring"}),
+        )
+        .await
+        .expect(201)["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = json!({"subject": "Disk full on db-01", "body": "/var at 98%", "department_id": 2, "requester": {"name": "Ops", "email": "ops@example.com"}});
+
+    let first = post_with_key(&app, "/api/v1/tickets", &monitoring, "alert-4711", &body).await;
+    let location = first.header("location").unwrap();
+    let first_body = first.expect(201);
+    let again = post_with_key(&app, "/api/v1/tickets", &monitoring, "alert-4711", &body).await;
+    assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
+    assert_eq!(again.header("location").as_deref(), Some(location.as_str()));
+    assert_eq!(again.expect(201), first_body, "the same status and body");
+    let listed = app
+        .get("/api/v1/tickets?department_id=2", Some(&monitoring))
+        .await
+        .expect(200);
+    assert_eq!(
+        listed["items"].as_array().unwrap().len(),
+        1,
+        "nothing new was created"
+    );
+
+    // The same key with another body is refused; another caller's same key is its own.
+    let changed = json!({"subject": "Disk full on db-02", "body": "/var at 99%", "department_id": 2, "requester": {"name": "Ops", "email": "ops@example.com"}});
+    let problem = post_with_key(&app, "/api/v1/tickets", &monitoring, "alert-4711", &changed)
+        .await
+        .problem(422);
+    assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
+    let janes = post_with_key(&app, "/api/v1/tickets", &jane, "alert-4711", &body)
+        .await
+        .expect(201);
+    assert_ne!(janes["id"], first_body["id"]);
+
+    // A failed request frees its key: fix the body, retry with the same key.
+    let invalid = json!({"subject": "x", "body": "y", "department_id": 999_999, "requester": {"name": "Ops", "email": "ops@example.com"}});
+    post_with_key(&app, "/api/v1/tickets", &jane, "retry-me", &invalid)
+        .await
+        .problem(422);
+    let valid = json!({"subject": "x", "body": "y", "department_id": 1, "requester": {"name": "Ops", "email": "ops@example.com"}});
+    post_with_key(&app, "/api/v1/tickets", &jane, "retry-me", &valid)
+        .await
+        .expect(201);
+
+    // Messages too.
+    let note = json!({"body": "Disk cleaned up.", "internal": true});
+    let path = format!("{location}/messages");
+    let message = post_with_key(&app, &path, &monitoring, "note-1", &note)
+        .await
+        .expect(201);
+    let replayed = post_with_key(&app, &path, &monitoring, "note-1", &note)
+        .await
+        .expect(201);
+    assert_eq!(message, replayed);
+    let messages = app.get(&path, Some(&monitoring)).await.expect(200);
+    assert_eq!(
+        messages["items"].as_array().unwrap().len(),
+        2,
+        "the report and one note"
+    );
+
+    let bad_key = app
+        .server
+        .post("/api/v1/tickets")
+        .insert_header(("Idempotency-Key", "with space"));
+    app.send(bad_key, Some(&jane), Some(body.to_string()))
+        .await
+        .problem(400);
+}
+
+async fn an_external_id_files_once_per_api_key(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (admin, jane) = (app.admin().await, app.jane().await);
+    let key = |name: &'static str| {
+        let admin = admin.clone();
+        let app = &app;
+        async move {
+            app.post("/api/v1/api-keys", Some(&admin), &json!({"name": name}))
+                .await
+                .expect(201)["key"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let (grafana, nagios) = (key("grafana").await, key("nagios").await);
+    let body = json!({"subject": "CPU high", "body": "load 40", "department_id": 2, "requester": {"name": "Ops", "email": "ops@example.com"}, "external_id": "alert:cpu:db-01"});
+    let created = app
+        .post("/api/v1/tickets", Some(&grafana), &body)
+        .await
+        .expect(201);
+    assert_eq!(created["external_id"], "alert:cpu:db-01");
+    let repeated = app.post("/api/v1/tickets", Some(&grafana), &body).await;
+    assert_eq!(
+        repeated.header("location"),
+        Some(format!("/api/v1/tickets/{}", created["id"]))
+    );
+    assert_eq!(repeated.expect(200)["id"], created["id"]);
+    let other_source = app
+        .post("/api/v1/tickets", Some(&nagios), &body)
+        .await
+        .expect(201);
+    assert_ne!(
+        other_source["id"], created["id"],
+        "external ids are per API key"
+    );
+    let problem = app
+        .post("/api/v1/tickets", Some(&jane), &body)
+        .await
+        .problem(422);
+    assert_eq!(problem["errors"][0]["field"], "external_id");
+}
+
+on_both_databases!(
+    a_replayed_create_returns_the_first_response,
+    an_external_id_files_once_per_api_key
+);
