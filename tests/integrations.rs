@@ -144,7 +144,99 @@ async fn an_external_id_files_once_per_api_key(backend: Backend) {
     assert_eq!(problem["errors"][0]["field"], "external_id");
 }
 
+async fn api_keys_do_what_their_scopes_allow_until_they_expire(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    let create_key = |scopes: serde_json::Value, expires_at: Option<&str>| {
+        let (app, admin) = (&app, admin.clone());
+        let body = json!({"name": "key", "scopes": scopes, "expires_at": expires_at});
+        async move {
+            app.post("/api/v1/api-keys", Some(&admin), &body)
+                .await
+                .expect(201)
+        }
+    };
+    let intake = create_key(json!(["tickets:create"]), None).await;
+    assert_eq!(intake["scopes"], json!(["tickets:create"]));
+    let intake = intake["key"].as_str().unwrap().to_owned();
+    let reader = create_key(json!(["tickets:read"]), None).await["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let operator = create_key(json!(["admin"]), None).await["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = json!({"subject": "Alert", "body": "disk", "department_id": 1, "requester": {"name": "Ops", "email": "ops@example.com"}});
+
+    let ticket = app
+        .post("/api/v1/tickets", Some(&intake), &body)
+        .await
+        .expect(201);
+    let path = format!("/api/v1/tickets/{}", ticket["id"]);
+    assert!(app.get(&path, Some(&intake)).await.problem(403)["detail"]
+        .as_str()
+        .unwrap()
+        .contains("tickets:read"));
+    app.get("/api/v1/tickets", Some(&intake)).await.problem(403);
+    app.get(&path, Some(&reader)).await.expect(200);
+    app.patch(&path, Some(&reader), &json!({"priority": "high"}))
+        .await
+        .problem(403);
+    app.post(
+        &format!("{path}/messages"),
+        Some(&reader),
+        &json!({"body": "hi"}),
+    )
+    .await
+    .problem(403);
+    app.post("/api/v1/tickets", Some(&reader), &body)
+        .await
+        .problem(403);
+    app.post(
+        "/api/v1/departments",
+        Some(&operator),
+        &json!({"name": "Automation"}),
+    )
+    .await
+    .expect(201);
+    app.post(
+        "/api/v1/departments",
+        Some(&reader),
+        &json!({"name": "Nope"}),
+    )
+    .await
+    .problem(403);
+
+    let problem = app
+        .post(
+            "/api/v1/api-keys",
+            Some(&admin),
+            &json!({"name": "bad", "scopes": ["tickets:delete"]}),
+        )
+        .await
+        .problem(422);
+    assert_eq!(problem["errors"][0]["field"], "scopes[0]");
+    app.post(
+        "/api/v1/api-keys",
+        Some(&admin),
+        &json!({"name": "late", "expires_at": "2020-01-01T00:00:00Z"}),
+    )
+    .await
+    .problem(422);
+
+    // The test clock starts at 2026-11-27 09:00 UTC.
+    let expiring = create_key(json!(["tickets:read"]), Some("2026-11-27T10:00:00Z")).await["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.get(&path, Some(&expiring)).await.expect(200);
+    app.clock.advance(chrono::Duration::hours(1));
+    app.get(&path, Some(&expiring)).await.problem(401);
+}
+
 on_both_databases!(
     a_replayed_create_returns_the_first_response,
-    an_external_id_files_once_per_api_key
+    an_external_id_files_once_per_api_key,
+    api_keys_do_what_their_scopes_allow_until_they_expire
 );

@@ -45,7 +45,7 @@ impl IdempotencyKey {
                 ApiError::bad_request("Idempotency-Key must be 1 to 255 visible ASCII characters")
             })?;
         let caller = match actor {
-            Actor::ApiKey { id } => format!("api_key:{id}"),
+            Actor::ApiKey { id, .. } => format!("api_key:{id}"),
             other => format!("user:{}", other.id().unwrap_or_default()),
         };
         let mut digest = Sha256::new();

@@ -94,6 +94,16 @@ string_enum!(
 );
 
 string_enum!(
+    /// What an API key may do.
+    Scope {
+        TicketsCreate => "tickets:create",
+        TicketsRead => "tickets:read",
+        TicketsWrite => "tickets:write",
+        Admin => "admin",
+    }
+);
+
+string_enum!(
     /// Through which channel a ticket arrived.
     TicketSource {
         Web => "web",
@@ -122,6 +132,15 @@ impl Priority {
     pub fn raised(self) -> Priority {
         Priority::from_rank(self.rank() + 1).unwrap_or(self)
     }
+}
+
+impl Scope {
+    /// What a key may do unless created with other scopes: work tickets, manage nothing.
+    pub const TICKETS: &'static [Scope] = &[
+        Scope::TicketsCreate,
+        Scope::TicketsRead,
+        Scope::TicketsWrite,
+    ];
 }
 
 impl Role {

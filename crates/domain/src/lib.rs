@@ -17,7 +17,7 @@ pub mod ticket;
 pub mod ticket_change;
 pub mod user;
 
-pub use enums::{ActorType, AuthorType, Priority, Role, Status, TicketSource};
+pub use enums::{ActorType, AuthorType, Priority, Role, Scope, Status, TicketSource};
 pub use error::DomainError;
 pub use event::{EventDraft, EventKind};
 pub use permissions::{Action, Actor, TicketScope};

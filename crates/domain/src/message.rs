@@ -3,7 +3,7 @@
 use crate::enums::{AuthorType, Status};
 use crate::error::DomainError;
 use crate::event::{EventDraft, EventKind};
-use crate::permissions::{ensure_can_view_ticket, Actor};
+use crate::permissions::{ensure, ensure_can_view_ticket, Action, Actor};
 use crate::ticket::Ticket;
 use crate::ticket_change::{change_status, Applied};
 use chrono::{DateTime, Utc};
@@ -43,6 +43,7 @@ pub fn add_message(
     now: DateTime<Utc>,
 ) -> Result<(Applied, NewMessage), DomainError> {
     ensure_can_view_ticket(actor, ticket)?;
+    ensure(actor, Action::WriteTickets)?;
     if internal && !actor.is_staff() {
         return Err(DomainError::forbidden(
             "customers cannot write internal notes",
@@ -235,7 +236,10 @@ mod tests {
     fn api_keys_write_as_the_system() {
         let (applied, message) = add_message(
             &kens_ticket(),
-            &Actor::ApiKey { id: 3 },
+            &Actor::ApiKey {
+                id: 3,
+                scopes: crate::enums::Scope::ALL.to_vec(),
+            },
             "monitoring",
             "disk full",
             false,

@@ -1,7 +1,7 @@
 //! Who may see and do what. Every permission rule lives here, and list queries are scoped by
 //! [`TicketScope`], the same rule as [`can_view_ticket`], so storage never loads what it would hide.
 
-use crate::enums::{ActorType, AuthorType, TicketSource};
+use crate::enums::{ActorType, AuthorType, Scope, TicketSource};
 use crate::error::DomainError;
 use crate::ticket::Ticket;
 
@@ -21,6 +21,7 @@ pub enum Actor {
     /// An integrator's key: creates and works tickets of every department, manages nothing.
     ApiKey {
         id: i64,
+        scopes: Vec<Scope>,
     },
     /// The server itself, e.g. the SLA sweep escalating a breached ticket.
     System,
@@ -42,7 +43,7 @@ impl Actor {
             Actor::Customer { id }
             | Actor::Agent { id, .. }
             | Actor::Admin { id }
-            | Actor::ApiKey { id } => Some(*id),
+            | Actor::ApiKey { id, .. } => Some(*id),
             Actor::System => None,
         }
     }
@@ -89,13 +90,37 @@ pub enum Action {
     /// Read the help topics a ticket can be filed under (customers need them at intake).
     ReadHelpTopics,
     CreateTicket,
+    /// Read tickets (which ones is the ticket scope's business).
+    ReadTickets,
+    /// Change tickets and write messages.
+    WriteTickets,
+}
+
+impl Actor {
+    /// An API key's scopes; people and the system are not limited by scopes.
+    fn has_scope(&self, scope: Scope) -> bool {
+        match self {
+            Actor::ApiKey { scopes, .. } => scopes.contains(&scope),
+            _ => true,
+        }
+    }
 }
 
 pub fn allows(actor: &Actor, action: Action) -> bool {
     match action {
-        Action::ManageOrganisation | Action::ManageApiKeys => matches!(actor, Actor::Admin { .. }),
-        Action::ReadDirectory => actor.is_staff(),
-        Action::ReadHelpTopics | Action::CreateTicket => true,
+        Action::ManageOrganisation | Action::ManageApiKeys => match actor {
+            Actor::Admin { .. } => true,
+            Actor::ApiKey { scopes, .. } => scopes.contains(&Scope::Admin),
+            _ => false,
+        },
+        Action::ReadDirectory => {
+            actor.is_staff()
+                && (actor.has_scope(Scope::TicketsRead) || actor.has_scope(Scope::Admin))
+        }
+        Action::ReadHelpTopics => true,
+        Action::CreateTicket => actor.has_scope(Scope::TicketsCreate),
+        Action::ReadTickets => actor.has_scope(Scope::TicketsRead),
+        Action::WriteTickets => actor.has_scope(Scope::TicketsWrite),
     }
 }
 
@@ -107,7 +132,10 @@ pub fn ensure(actor: &Actor, action: Action) -> Result<(), DomainError> {
         Action::ManageOrganisation => "only admins manage the organisation",
         Action::ManageApiKeys => "only admins manage API keys",
         Action::ReadDirectory => "only staff read the directory",
-        Action::ReadHelpTopics | Action::CreateTicket => "not allowed",
+        Action::CreateTicket => "this API key lacks the tickets:create scope",
+        Action::ReadTickets => "this API key lacks the tickets:read scope",
+        Action::WriteTickets => "this API key lacks the tickets:write scope",
+        Action::ReadHelpTopics => "not allowed",
     }))
 }
 
@@ -150,12 +178,16 @@ pub fn ticket_scope(actor: &Actor) -> TicketScope {
     }
 }
 
+/// Whether the actor may read this ticket. Lists apply [`ticket_scope`] after checking
+/// [`Action::ReadTickets`], which is the same rule.
 pub fn can_view_ticket(actor: &Actor, ticket: &Ticket) -> bool {
-    ticket_scope(actor).contains(ticket)
+    allows(actor, Action::ReadTickets) && ticket_scope(actor).contains(ticket)
 }
 
-/// A ticket the actor may not see does not exist for them: 404, never 403.
+/// A ticket the actor may not see does not exist for them: 404, never 403. (An API key without the
+/// `tickets:read` scope is told so: 403.)
 pub fn ensure_can_view_ticket(actor: &Actor, ticket: &Ticket) -> Result<(), DomainError> {
+    ensure(actor, Action::ReadTickets)?;
     if can_view_ticket(actor, ticket) {
         Ok(())
     } else {
@@ -166,6 +198,7 @@ pub fn ensure_can_view_ticket(actor: &Actor, ticket: &Ticket) -> Result<(), Doma
 /// Staff who see a ticket may change it; customers follow their tickets by writing messages.
 pub fn ensure_can_update_ticket(actor: &Actor, ticket: &Ticket) -> Result<(), DomainError> {
     ensure_can_view_ticket(actor, ticket)?;
+    ensure(actor, Action::WriteTickets)?;
     if actor.is_staff() {
         Ok(())
     } else {
@@ -273,7 +306,34 @@ mod tests {
                 },
             ),
             ("admin", Actor::Admin { id: 1 }),
-            ("api key", Actor::ApiKey { id: 1 }),
+            (
+                "api key",
+                Actor::ApiKey {
+                    id: 1,
+                    scopes: Scope::TICKETS.to_vec(),
+                },
+            ),
+            (
+                "admin api key",
+                Actor::ApiKey {
+                    id: 2,
+                    scopes: vec![Scope::Admin, Scope::TicketsRead],
+                },
+            ),
+            (
+                "read-only api key",
+                Actor::ApiKey {
+                    id: 3,
+                    scopes: vec![Scope::TicketsRead],
+                },
+            ),
+            (
+                "create-only api key",
+                Actor::ApiKey {
+                    id: 4,
+                    scopes: vec![Scope::TicketsCreate],
+                },
+            ),
         ]
     }
 
@@ -302,6 +362,17 @@ mod tests {
         ),
         ("admin", true, true, true, true, true, true),
         ("api key", true, true, true, false, false, true),
+        ("admin api key", true, false, true, true, true, true),
+        ("read-only api key", true, false, true, false, false, true),
+        (
+            "create-only api key",
+            false,
+            false,
+            true,
+            false,
+            false,
+            false,
+        ),
     ];
 
     #[test]
@@ -337,7 +408,13 @@ mod tests {
                 *directory,
                 "{name} directory"
             );
-            assert!(allows(actor, Action::CreateTicket) && allows(actor, Action::ReadHelpTopics));
+            let creates = !matches!(*name, "admin api key" | "read-only api key");
+            assert_eq!(
+                allows(actor, Action::CreateTicket),
+                creates,
+                "{name} create"
+            );
+            assert!(allows(actor, Action::ReadHelpTopics));
         }
     }
 
@@ -364,7 +441,10 @@ mod tests {
                 ..kens_ticket()
             })
             .collect();
-        for (name, actor) in actors() {
+        for (name, actor) in actors()
+            .into_iter()
+            .filter(|(_, actor)| allows(actor, Action::ReadTickets))
+        {
             for ticket in &tickets {
                 assert_eq!(
                     ticket_scope(&actor).contains(ticket),
@@ -412,7 +492,16 @@ mod tests {
             check_intake(&jane, external).is_err(),
             "external ids are for API keys"
         );
-        assert_eq!(check_intake(&Actor::ApiKey { id: 1 }, external), Ok(None));
+        assert_eq!(
+            check_intake(
+                &Actor::ApiKey {
+                    id: 1,
+                    scopes: Scope::ALL.to_vec()
+                },
+                external
+            ),
+            Ok(None)
+        );
         assert!(check_intake(
             &ken,
             IntakeFields {
@@ -430,7 +519,16 @@ mod tests {
         )
         .is_err());
         assert_eq!(check_intake(&jane, on_behalf), Ok(None));
-        assert_eq!(check_intake(&Actor::ApiKey { id: 1 }, on_behalf), Ok(None));
+        assert_eq!(
+            check_intake(
+                &Actor::ApiKey {
+                    id: 1,
+                    scopes: Scope::ALL.to_vec()
+                },
+                on_behalf
+            ),
+            Ok(None)
+        );
         let missing = check_intake(&jane, IntakeFields::default()).unwrap_err();
         assert!(matches!(missing, DomainError::Invalid { ref field, .. } if field == "requester"));
     }

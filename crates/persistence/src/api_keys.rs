@@ -5,9 +5,10 @@ use crate::connection::DbConnection;
 use crate::error::{RepoError, RepoResult};
 use crate::pagination::{Cursor, Page, PageRequest};
 use crate::schema::api_keys;
-use crate::time::{from_db, opt_from_db, to_db};
+use crate::time::{from_db, opt_from_db, opt_to_db, to_db};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use helpdesk_domain::Scope;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiKeyRecord {
@@ -15,18 +16,33 @@ pub struct ApiKeyRecord {
     pub name: String,
     /// The first characters of the key, so people can tell keys apart.
     pub prefix: String,
+    pub scopes: Vec<Scope>,
     pub created_by: Option<i64>,
     pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// What a new key is.
+#[derive(Debug, Clone)]
+pub struct NewApiKey<'a> {
+    pub name: &'a str,
+    pub key_hash: &'a str,
+    pub prefix: &'a str,
+    pub scopes: &'a [Scope],
+    pub expires_at: Option<DateTime<Utc>>,
+    pub created_by: Option<i64>,
 }
 
 type Row = (
     i64,
     String,
     String,
+    String,
     Option<i64>,
     NaiveDateTime,
+    Option<NaiveDateTime>,
     Option<NaiveDateTime>,
     Option<NaiveDateTime>,
 );
@@ -35,48 +51,65 @@ const COLUMNS: (
     api_keys::id,
     api_keys::name,
     api_keys::key_prefix,
+    api_keys::scopes,
     api_keys::created_by,
     api_keys::created_at,
+    api_keys::expires_at,
     api_keys::last_used_at,
     api_keys::revoked_at,
 ) = (
     api_keys::id,
     api_keys::name,
     api_keys::key_prefix,
+    api_keys::scopes,
     api_keys::created_by,
     api_keys::created_at,
+    api_keys::expires_at,
     api_keys::last_used_at,
     api_keys::revoked_at,
 );
 
 fn record(
-    (id, name, prefix, created_by, created_at, last_used_at, revoked_at): Row,
-) -> ApiKeyRecord {
-    ApiKeyRecord {
+    (id, name, prefix, scopes, created_by, created_at, expires_at, last_used_at, revoked_at): Row,
+) -> RepoResult<ApiKeyRecord> {
+    Ok(ApiKeyRecord {
         id,
         name,
         prefix,
+        scopes: scopes
+            .split_whitespace()
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .map_err(RepoError::Corrupt)?,
         created_by,
         created_at: from_db(created_at),
+        expires_at: opt_from_db(expires_at),
         last_used_at: opt_from_db(last_used_at),
         revoked_at: opt_from_db(revoked_at),
-    }
+    })
+}
+
+fn scopes_text(scopes: &[Scope]) -> String {
+    scopes
+        .iter()
+        .map(|scope| scope.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 pub fn insert_api_key(
     connection: &mut DbConnection,
-    name: &str,
-    key_hash: &str,
-    prefix: &str,
-    created_by: Option<i64>,
+    key: &NewApiKey<'_>,
     now: DateTime<Utc>,
 ) -> RepoResult<ApiKeyRecord> {
     let id = diesel::insert_into(api_keys::table)
         .values((
-            api_keys::name.eq(name),
-            api_keys::key_hash.eq(key_hash),
-            api_keys::key_prefix.eq(prefix),
-            api_keys::created_by.eq(created_by),
+            api_keys::name.eq(key.name),
+            api_keys::key_hash.eq(key.key_hash),
+            api_keys::key_prefix.eq(key.prefix),
+            api_keys::scopes.eq(scopes_text(key.scopes)),
+            api_keys::expires_at.eq(opt_to_db(key.expires_at)),
+            api_keys::created_by.eq(key.created_by),
             api_keys::created_at.eq(to_db(now)),
         ))
         .returning(api_keys::id)
@@ -85,26 +118,33 @@ pub fn insert_api_key(
 }
 
 pub fn find_api_key(connection: &mut DbConnection, id: i64) -> RepoResult<ApiKeyRecord> {
-    Ok(record(
+    record(
         api_keys::table
             .find(id)
             .select(COLUMNS)
             .first::<Row>(connection)?,
-    ))
+    )
 }
 
-/// The unrevoked key with this hash.
+/// The key with this hash, unless revoked or expired at `now`.
 pub fn find_active_api_key(
     connection: &mut DbConnection,
     key_hash: &str,
+    now: DateTime<Utc>,
 ) -> RepoResult<Option<ApiKeyRecord>> {
-    Ok(api_keys::table
+    api_keys::table
         .filter(api_keys::key_hash.eq(key_hash))
         .filter(api_keys::revoked_at.is_null())
+        .filter(
+            api_keys::expires_at
+                .is_null()
+                .or(api_keys::expires_at.gt(to_db(now))),
+        )
         .select(COLUMNS)
         .first::<Row>(connection)
         .optional()?
-        .map(record))
+        .map(record)
+        .transpose()
 }
 
 pub fn touch_api_key(connection: &mut DbConnection, id: i64, now: DateTime<Utc>) -> RepoResult<()> {
@@ -126,7 +166,10 @@ pub fn list_api_keys(
         .order(api_keys::id)
         .limit(page.limit() + 1)
         .load::<Row>(connection)?;
-    let items = rows.into_iter().map(record).collect();
+    let items = rows
+        .into_iter()
+        .map(record)
+        .collect::<RepoResult<Vec<_>>>()?;
     Ok(Page::from_rows(items, page.limit(), |k: &ApiKeyRecord| {
         Cursor { key: 0, id: k.id }
     }))

@@ -496,24 +496,35 @@ fn customers_never_load_internal_messages_or_events(db: TestDatabase) {
     assert_eq!(staff_events.items[1].data, json!({"to": 3}));
 }
 
-fn api_keys_are_found_by_hash_until_revoked(db: TestDatabase) {
+fn api_keys_are_found_by_hash_until_revoked_or_expired(db: TestDatabase) {
+    use helpdesk_domain::Scope;
+    use helpdesk_persistence::api_keys::NewApiKey;
     let database = db.open();
+    let new_key = |hash: &'static str, expires_at| NewApiKey {
+        name: "monitoring",
+        key_hash: hash,
+        prefix: "hd_abc",
+        scopes: &[Scope::TicketsCreate, Scope::TicketsRead],
+        expires_at,
+        created_by: None,
+    };
     let key = database
-        .write(|c| api_keys::insert_api_key(c, "monitoring", "abc123", "hd_abc", None, at(0)))
+        .write(|c| api_keys::insert_api_key(c, &new_key("abc123", None), at(0)))
+        .unwrap();
+    let found = database
+        .read(|c| api_keys::find_active_api_key(c, "abc123", at(1)))
+        .unwrap()
         .unwrap();
     assert_eq!(
-        database
-            .read(|c| api_keys::find_active_api_key(c, "abc123"))
-            .unwrap()
-            .map(|k| k.id),
-        Some(key.id)
+        (found.id, found.scopes.clone()),
+        (key.id, vec![Scope::TicketsCreate, Scope::TicketsRead])
     );
     database
         .write(|c| api_keys::revoke_api_key(c, key.id, at(1)))
         .unwrap();
     assert_eq!(
         database
-            .read(|c| api_keys::find_active_api_key(c, "abc123"))
+            .read(|c| api_keys::find_active_api_key(c, "abc123", at(2)))
             .unwrap(),
         None
     );
@@ -521,6 +532,20 @@ fn api_keys_are_found_by_hash_until_revoked(db: TestDatabase) {
         database.write(|c| api_keys::revoke_api_key(c, key.id, at(2))),
         Err(RepoError::NotFound)
     ));
+    database
+        .write(|c| api_keys::insert_api_key(c, &new_key("def456", Some(at(10))), at(0)))
+        .unwrap();
+    assert!(database
+        .read(|c| api_keys::find_active_api_key(c, "def456", at(9)))
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        database
+            .read(|c| api_keys::find_active_api_key(c, "def456", at(10)))
+            .unwrap(),
+        None,
+        "expired"
+    );
 }
 
 fn organisation_records_round_trip(db: TestDatabase) {
@@ -619,7 +644,7 @@ test_on_both_backends!(
     the_queue_is_scoped_filtered_and_paged,
     priority_order_pages_through_ties,
     customers_never_load_internal_messages_or_events,
-    api_keys_are_found_by_hash_until_revoked,
+    api_keys_are_found_by_hash_until_revoked_or_expired,
     organisation_records_round_trip,
 );
 

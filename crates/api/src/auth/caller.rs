@@ -98,13 +98,12 @@ async fn authenticate_bearer(state: &AppState, authorization: &str) -> Result<Ca
 }
 
 async fn authenticate_api_key(state: &AppState, key: String) -> Result<Caller, ApiError> {
-    let hash = hash_key(key.trim());
+    let (hash, now) = (hash_key(key.trim()), state.clock.now());
     let record = state
-        .read(move |connection| Ok(api_keys::find_active_api_key(connection, &hash)?))
+        .read(move |connection| Ok(api_keys::find_active_api_key(connection, &hash, now)?))
         .await?
-        .ok_or_else(|| ApiError::unauthorized("the API key is invalid or revoked"))?;
+        .ok_or_else(|| ApiError::unauthorized("the API key is invalid, expired or revoked"))?;
     // Record use at most once a minute: a write on every request would serialise reads on SQLite.
-    let now = state.clock.now();
     if record
         .last_used_at
         .is_none_or(|last| now - last > Duration::minutes(1))
@@ -115,7 +114,10 @@ async fn authenticate_api_key(state: &AppState, key: String) -> Result<Caller, A
             .await?;
     }
     Ok(Caller {
-        actor: Actor::ApiKey { id: record.id },
+        actor: Actor::ApiKey {
+            id: record.id,
+            scopes: record.scopes,
+        },
         name: record.name,
         user: None,
     })

@@ -1,5 +1,6 @@
 use crate::dto::validate_name;
 use chrono::{DateTime, Utc};
+use helpdesk_domain::Scope;
 use helpdesk_persistence::api_keys::ApiKeyRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -10,6 +11,12 @@ use validator::Validate;
 pub struct CreateApiKeyRequest {
     #[validate(custom(function = "validate_name"))]
     pub name: String,
+    /// Any of `tickets:create`, `tickets:read`, `tickets:write`, `admin`; default: the three tickets scopes.
+    #[validate(length(min = 1, max = 4))]
+    #[schema(value_type = Option<Vec<String>>, example = json!(["tickets:create", "tickets:read"]))]
+    pub scopes: Option<Vec<Scope>>,
+    /// When the key stops working; never if absent.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -18,7 +25,10 @@ pub struct ApiKeyResponse {
     pub name: String,
     /// The key's first characters, to tell keys apart.
     pub prefix: String,
+    #[schema(value_type = Vec<String>, example = json!(["tickets:create", "tickets:read", "tickets:write"]))]
+    pub scopes: Vec<Scope>,
     pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
 }
@@ -29,7 +39,9 @@ impl From<ApiKeyRecord> for ApiKeyResponse {
             id: key.id,
             name: key.name,
             prefix: key.prefix,
+            scopes: key.scopes,
             created_at: key.created_at,
+            expires_at: key.expires_at,
             last_used_at: key.last_used_at,
             revoked_at: key.revoked_at,
         }
@@ -43,4 +55,7 @@ pub struct CreatedApiKeyResponse {
     pub name: String,
     /// Send it as `X-API-Key`.
     pub key: String,
+    #[schema(value_type = Vec<String>)]
+    pub scopes: Vec<Scope>,
+    pub expires_at: Option<DateTime<Utc>>,
 }

@@ -11,7 +11,8 @@ use crate::routes::read_json;
 use crate::state::AppState;
 use actix_web::{delete, get, post, web, HttpResponse};
 use helpdesk_domain::permissions::{ensure, Action};
-use helpdesk_persistence::api_keys;
+use helpdesk_domain::Scope;
+use helpdesk_persistence::api_keys::{self, NewApiKey};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -58,25 +59,37 @@ async fn create_api_key(
 ) -> Result<HttpResponse, ApiError> {
     ensure(&caller.actor, Action::ManageApiKeys)?;
     let now = state.clock.now();
+    if request.expires_at.is_some_and(|expiry| expiry <= now) {
+        return Err(ApiError::invalid("expires_at", "must be in the future"));
+    }
     let key = generate_key();
     let (hash, prefix) = (hash_key(&key), key[..PREFIX_LENGTH].to_owned());
     let created_by = caller.actor.user_id();
+    let mut scopes = request
+        .scopes
+        .clone()
+        .unwrap_or_else(|| Scope::TICKETS.to_vec());
+    scopes.sort();
+    scopes.dedup();
     let record = state
         .write(move |c| {
-            Ok(api_keys::insert_api_key(
-                c,
-                request.name.trim(),
-                &hash,
-                &prefix,
+            let new_key = NewApiKey {
+                name: request.name.trim(),
+                key_hash: &hash,
+                prefix: &prefix,
+                scopes: &scopes,
+                expires_at: request.expires_at,
                 created_by,
-                now,
-            )?)
+            };
+            Ok(api_keys::insert_api_key(c, &new_key, now)?)
         })
         .await?;
     Ok(HttpResponse::Created().json(CreatedApiKeyResponse {
         id: record.id,
         name: record.name,
         key,
+        scopes: record.scopes,
+        expires_at: record.expires_at,
     }))
 }
 

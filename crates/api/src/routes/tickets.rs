@@ -119,7 +119,7 @@ pub fn file_ticket(
     };
     let caller_requester = check_intake(actor, fields)?;
     let external = match (actor, request.external_id.as_deref()) {
-        (Actor::ApiKey { id }, Some(external_id)) => Some((*id, external_id)),
+        (Actor::ApiKey { id, .. }, Some(external_id)) => Some((*id, external_id)),
         _ => None,
     };
     if let Some((key, external_id)) = external {
@@ -194,7 +194,7 @@ pub fn file_ticket(
 #[utoipa::path(
     tag = "tickets",
     params(TicketListQuery),
-    responses((status = 200, description = "A page of tickets", body = PageOf<TicketResponse>), BadRequest, Unauthorized, Unprocessable),
+    responses((status = 200, description = "A page of tickets", body = PageOf<TicketResponse>), BadRequest, Unauthorized, Forbidden, Unprocessable),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/tickets")]
@@ -203,6 +203,7 @@ async fn list_tickets(
     caller: Caller,
     ValidQuery(query): ValidQuery<TicketListQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    ensure(&caller.actor, Action::ReadTickets)?;
     let now = state.clock.now();
     let filter = ticket_filter(&query, &caller.actor, now)?;
     let scope = ticket_scope(&caller.actor);
