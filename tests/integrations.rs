@@ -235,7 +235,132 @@ async fn api_keys_do_what_their_scopes_allow_until_they_expire(backend: Backend)
     app.get(&path, Some(&expiring)).await.problem(401);
 }
 
+/// Follows the feed from `after` to its end, returning the events read.
+async fn follow_feed(
+    app: &TestApp,
+    token: &str,
+    mut after: i64,
+    extra: &str,
+) -> (Vec<serde_json::Value>, i64) {
+    let mut read = Vec::new();
+    loop {
+        let page = app
+            .get(
+                &format!("/api/v1/events?after={after}&limit=7{extra}"),
+                Some(token),
+            )
+            .await
+            .expect(200);
+        let items = page["items"].as_array().unwrap().clone();
+        after = page["next_after"].as_i64().unwrap();
+        if items.is_empty() {
+            return (read, after);
+        }
+        read.extend(items);
+    }
+}
+
+async fn the_event_feed_resumes_with_nothing_missed_or_repeated(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (admin, jane, ken) = (app.admin().await, app.jane().await, app.ken().await);
+    let reader_key = app
+        .post(
+            "/api/v1/api-keys",
+            Some(&admin),
+            &json!({"name": "sync", "scopes": ["tickets:read"]}),
+        )
+        .await
+        .expect(201);
+    let reader = reader_key["key"].as_str().unwrap().to_owned();
+    let intake = app
+        .post(
+            "/api/v1/api-keys",
+            Some(&admin),
+            &json!({"name": "intake", "scopes": ["tickets:create"]}),
+        )
+        .await
+        .expect(201);
+    app.get("/api/v1/events", Some(intake["key"].as_str().unwrap()))
+        .await
+        .problem(403);
+
+    // Writes on several tickets while the reader follows the feed page by page.
+    let mut locations = Vec::new();
+    for n in 0..4 {
+        let body = json!({"subject": format!("Issue {n}"), "body": "help", "department_id": 1, "requester": {"name": "Ann", "email": "ann@example.com"}});
+        locations.push(
+            app.post("/api/v1/tickets", Some(&jane), &body)
+                .await
+                .header("location")
+                .unwrap(),
+        );
+    }
+    let writes = locations.iter().flat_map(|location| {
+        let (app, jane) = (&app, &jane);
+        (0..5).map(move |n| async move {
+            let note = json!({"body": format!("note {n}"), "internal": n % 2 == 0});
+            app.post(&format!("{location}/messages"), Some(jane), &note)
+                .await
+                .expect(201);
+        })
+    });
+    let reading = async {
+        let mut seen = Vec::new();
+        let mut after = 0;
+        for _ in 0..20 {
+            let (read, next) = follow_feed(&app, &reader, after, "").await;
+            seen.extend(read);
+            after = next;
+        }
+        (seen, after)
+    };
+    let (_, (mut seen, after)) =
+        futures_util::future::join(futures_util::future::join_all(writes), reading).await;
+    let (rest, _) = follow_feed(&app, &reader, after, "").await;
+    seen.extend(rest);
+    let ids: Vec<i64> = seen.iter().map(|e| e["id"].as_i64().unwrap()).collect();
+    assert!(
+        ids.windows(2).all(|pair| pair[0] < pair[1]),
+        "in order, no repeats: {ids:?}"
+    );
+    let (everything, _) = follow_feed(&app, &admin, 0, "").await;
+    let all_ids: Vec<i64> = everything
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        ids, all_ids,
+        "following the feed while it grew missed nothing"
+    );
+    assert_eq!(
+        everything
+            .iter()
+            .filter(|e| e["kind"] == "message_added")
+            .count(),
+        20
+    );
+
+    // Filters, and what each reader may see.
+    let (created, _) = follow_feed(&app, &reader, 0, "&kind=created").await;
+    assert_eq!(created.len(), 5, "the demo ticket and four more");
+    let ticket_id: i64 = locations[0].rsplit('/').next().unwrap().parse().unwrap();
+    let (one, _) = follow_feed(&app, &reader, 0, &format!("&ticket_id={ticket_id}")).await;
+    assert!(one.iter().all(|e| e["ticket_id"] == ticket_id) && one.len() == 6);
+    let (kens, _) = follow_feed(&app, &ken, 0, "").await;
+    assert_eq!(
+        kens.len(),
+        1,
+        "Ken sees his own ticket's creation only: {kens:?}"
+    );
+    let problem = app
+        .get("/api/v1/events?kind=exploded", Some(&reader))
+        .await
+        .problem(422);
+    assert_eq!(problem["errors"][0]["field"], "kind[0]");
+}
+
 on_both_databases!(
+    the_event_feed_resumes_with_nothing_missed_or_repeated,
     a_replayed_create_returns_the_first_response,
     an_external_id_files_once_per_api_key,
     api_keys_do_what_their_scopes_allow_until_they_expire

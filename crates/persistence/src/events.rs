@@ -3,7 +3,7 @@
 use crate::connection::DbConnection;
 use crate::error::{RepoError, RepoResult};
 use crate::pagination::{Cursor, Page, PageRequest};
-use crate::schema::ticket_events;
+use crate::schema::{event_feed_counter, ticket_events, tickets};
 use crate::time::{from_db, to_db};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -39,7 +39,8 @@ impl TryFrom<EventRow> for TicketEvent {
     }
 }
 
-/// Appends the events `actor` caused on a ticket at `now`, in order.
+/// Appends the events `actor` caused on a ticket at `now`, in order. Their ids come from the feed
+/// counter, whose row stays locked until this transaction commits: ids appear in commit order.
 pub fn append_events(
     connection: &mut DbConnection,
     ticket_id: i64,
@@ -47,9 +48,19 @@ pub fn append_events(
     events: &[EventDraft],
     now: DateTime<Utc>,
 ) -> RepoResult<()> {
-    for event in events {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let count =
+        i64::try_from(events.len()).map_err(|_| RepoError::Corrupt("too many events".into()))?;
+    let last_id: i64 = diesel::update(event_feed_counter::table.find(1))
+        .set(event_feed_counter::last_id.eq(event_feed_counter::last_id + count))
+        .returning(event_feed_counter::last_id)
+        .get_result(connection)?;
+    for (id, event) in (last_id - count + 1..).zip(events) {
         diesel::insert_into(ticket_events::table)
             .values((
+                ticket_events::id.eq(id),
                 ticket_events::ticket_id.eq(ticket_id),
                 ticket_events::kind.eq(event.kind.as_str()),
                 ticket_events::actor_type.eq(actor.actor_type().as_str()),
@@ -101,6 +112,48 @@ pub fn ticket_history(
         .filter(ticket_events::ticket_id.eq(ticket_id))
         .filter(ticket_events::kind.eq_any(["created", "status_changed", "message_added"]))
         .order(ticket_events::id)
+        .load::<EventRow>(connection)?
+        .into_iter()
+        .map(TicketEvent::try_from)
+        .collect()
+}
+
+/// What the feed may show and which events are asked for.
+#[derive(Debug, Clone)]
+pub struct FeedQuery {
+    /// The tickets the reader may see.
+    pub scope: helpdesk_domain::TicketScope,
+    pub include_internal: bool,
+    /// Only events with a greater id.
+    pub after: i64,
+    pub kinds: Vec<String>,
+    pub ticket_id: Option<i64>,
+    pub limit: i64,
+}
+
+/// Events of every ticket the reader may see, in id (= commit) order, after `query.after`.
+pub fn event_feed(
+    connection: &mut DbConnection,
+    query: &FeedQuery,
+) -> RepoResult<Vec<TicketEvent>> {
+    let mut select = ticket_events::table
+        .inner_join(tickets::table)
+        .select(ticket_events::all_columns)
+        .filter(ticket_events::id.gt(query.after))
+        .into_boxed();
+    select = crate::tickets::filter_by_scope!(select, &query.scope);
+    if !query.include_internal {
+        select = select.filter(ticket_events::internal.eq(false));
+    }
+    if !query.kinds.is_empty() {
+        select = select.filter(ticket_events::kind.eq_any(query.kinds.clone()));
+    }
+    if let Some(ticket_id) = query.ticket_id {
+        select = select.filter(ticket_events::ticket_id.eq(ticket_id));
+    }
+    select
+        .order(ticket_events::id.asc())
+        .limit(query.limit.clamp(1, crate::pagination::MAX_LIMIT))
         .load::<EventRow>(connection)?
         .into_iter()
         .map(TicketEvent::try_from)

@@ -110,6 +110,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    event_feed_counter (id) {
+        id -> Integer,
+        last_id -> BigInt,
+    }
+}
+
+diesel::table! {
     idempotency_keys (id) {
         id -> BigInt,
         caller -> Text,
@@ -209,4 +216,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     business_hours,
     sla_breaches,
     idempotency_keys,
+    event_feed_counter,
 );

@@ -9,6 +9,28 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use helpdesk_domain::{NewTicket, Priority, Status, Ticket, TicketScope};
 
+/// Narrows a query over `tickets` (alone or joined) to the tickets `scope` lets its reader see: the
+/// SQL form of `TicketScope::contains`, for every list that shows tickets or their events.
+macro_rules! filter_by_scope {
+    ($query:expr, $scope:expr) => {
+        match $scope {
+            helpdesk_domain::TicketScope::All => $query,
+            helpdesk_domain::TicketScope::RequestedBy(requester) => {
+                $query.filter(crate::schema::tickets::requester_id.eq(*requester))
+            }
+            helpdesk_domain::TicketScope::DepartmentsOrAssigned {
+                agent_id,
+                department_ids,
+            } => $query.filter(
+                crate::schema::tickets::department_id
+                    .eq_any(department_ids.clone())
+                    .or(crate::schema::tickets::assignee_id.eq(*agent_id)),
+            ),
+        }
+    };
+}
+pub(crate) use filter_by_scope;
+
 #[derive(Queryable)]
 struct TicketRow {
     id: i64,
@@ -251,18 +273,7 @@ pub fn list_tickets(
     page: &PageRequest,
 ) -> RepoResult<Page<Ticket>> {
     let mut query = tickets::table.into_boxed();
-    query = match scope {
-        TicketScope::All => query,
-        TicketScope::RequestedBy(requester) => query.filter(tickets::requester_id.eq(*requester)),
-        TicketScope::DepartmentsOrAssigned {
-            agent_id,
-            department_ids,
-        } => query.filter(
-            tickets::department_id
-                .eq_any(department_ids.clone())
-                .or(tickets::assignee_id.eq(*agent_id)),
-        ),
-    };
+    query = filter_by_scope!(query, scope);
     if !filter.statuses.is_empty() {
         let statuses: Vec<&str> = filter
             .statuses

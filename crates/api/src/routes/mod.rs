@@ -7,6 +7,7 @@ pub mod auth;
 pub mod business_hours;
 pub mod customers;
 pub mod departments;
+pub mod event_feed;
 pub mod help_topics;
 pub mod messages;
 pub mod ops;
@@ -31,6 +32,7 @@ pub fn configure(config: &mut ServiceConfig) {
         .configure(tickets::configure)
         .configure(messages::configure)
         .configure(ticket_sla::configure)
+        .configure(event_feed::configure)
         .configure(api_keys::configure);
 }
 

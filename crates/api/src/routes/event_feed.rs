@@ -1,0 +1,87 @@
+use crate::auth::caller::Caller;
+use crate::dto::messages::EventResponse;
+use crate::error::ApiError;
+use crate::extract::ValidQuery;
+use crate::openapi::{BadRequest, Forbidden, Unauthorized, Unprocessable};
+use crate::state::AppState;
+use actix_web::{get, web, HttpResponse};
+use helpdesk_domain::permissions::{can_see_internal, ensure, ticket_scope, Action};
+use helpdesk_domain::EventKind;
+use helpdesk_persistence::events::{self, FeedQuery};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config.service(event_feed);
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct FeedParams {
+    /// Only events with a greater id: the `next_after` of the previous page (0 or absent: from the start).
+    #[validate(range(min = 0))]
+    pub after: Option<i64>,
+    /// Page size, 1 to 200 (default 50).
+    #[validate(range(min = 1, max = 200))]
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<i64>,
+    /// Repeatable: only these kinds, e.g. `?kind=created&kind=status_changed`.
+    #[serde(default)]
+    #[validate(length(max = 20))]
+    pub kind: Vec<String>,
+    pub ticket_id: Option<i64>,
+}
+
+/// A page of the feed; ask again with `after=next_after` to continue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedPage {
+    pub items: Vec<EventResponse>,
+    /// The id of the last event returned (or the `after` given, when there was none).
+    pub next_after: i64,
+}
+
+/// Every event of the tickets the caller may see, in one global order. Event ids are assigned in
+/// commit order, so following `next_after` resumes exactly where the previous page stopped, with
+/// nothing missed or repeated, even while tickets are being changed.
+#[utoipa::path(
+    tag = "tickets",
+    params(FeedParams),
+    responses((status = 200, description = "A page of the event feed", body = FeedPage), BadRequest, Unauthorized, Forbidden, Unprocessable),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/events")]
+async fn event_feed(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ValidQuery(params): ValidQuery<FeedParams>,
+) -> Result<HttpResponse, ApiError> {
+    ensure(&caller.actor, Action::ReadTickets)?;
+    for (index, kind) in params.kind.iter().enumerate() {
+        if EventKind::parse(kind).is_none() {
+            let known: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
+            return Err(ApiError::invalid(
+                &format!("kind[{index}]"),
+                format!("must be one of: {}", known.join(", ")),
+            ));
+        }
+    }
+    let after = params.after.unwrap_or(0);
+    let query = FeedQuery {
+        scope: ticket_scope(&caller.actor),
+        include_internal: can_see_internal(&caller.actor),
+        after,
+        kinds: params.kind,
+        ticket_id: params.ticket_id,
+        limit: params.limit.unwrap_or(50),
+    };
+    let events = state
+        .read(move |c| Ok(events::event_feed(c, &query)?))
+        .await?;
+    let next_after = events.last().map_or(after, |event| event.id);
+    Ok(HttpResponse::Ok().json(FeedPage {
+        items: events.into_iter().map(EventResponse::from).collect(),
+        next_after,
+    }))
+}
