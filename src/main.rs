@@ -4,6 +4,7 @@ use actix_web::HttpServer;
 use clap::{Parser, Subcommand};
 use helpdesk_api::bootstrap::{create_admin, seed_demo, DEMO_LOGINS};
 use helpdesk_api::sla_service::spawn_sweeper;
+use helpdesk_api::webhook_delivery::spawn_webhook_worker;
 use helpdesk_api::{build_app, openapi_document, AppState, Clock, Config};
 use helpdesk_persistence::Database;
 use std::process::ExitCode;
@@ -105,6 +106,7 @@ fn serve(bind: Option<String>, demo: bool) -> Result<(), String> {
     tracing::info!(bind = %config.bind, database = %database_label(&config.database_url), "serving");
     actix_web::rt::System::new().block_on(async move {
         spawn_sweeper(&state);
+        spawn_webhook_worker(&state);
         HttpServer::new(move || build_app(state.clone()))
             .bind(&config.bind)
             .map_err(|error| format!("cannot listen on {}: {error}", config.bind))?

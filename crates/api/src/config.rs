@@ -18,6 +18,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Seconds between SLA breach sweeps; 0 turns the sweep off in this process.
     pub sla_sweep_seconds: u64,
+    /// Seconds between webhook delivery rounds; 0 turns delivery off in this process.
+    pub webhook_poll_seconds: u64,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "helpdesk.db";
@@ -36,6 +38,7 @@ impl Default for Config {
             pool_size: 8,
             max_body_bytes: 1024 * 1024,
             sla_sweep_seconds: 30,
+            webhook_poll_seconds: 5,
         }
     }
 }
@@ -90,6 +93,11 @@ impl Config {
                 defaults.sla_sweep_seconds as i64,
             )?)
             .map_err(|_| "HELPDESK_SLA_SWEEP_SECONDS must not be negative".to_owned())?,
+            webhook_poll_seconds: u64::try_from(number(
+                "HELPDESK_WEBHOOK_POLL_SECONDS",
+                defaults.webhook_poll_seconds as i64,
+            )?)
+            .map_err(|_| "HELPDESK_WEBHOOK_POLL_SECONDS must not be negative".to_owned())?,
         };
         config.check_cors_origins()?;
         Ok(config)

@@ -23,6 +23,7 @@ use utoipa::{IntoResponses, Modify, OpenApi};
         (name = "people", description = "Agents and customers"),
         (name = "organisation", description = "Departments, teams, SLA plans and help topics"),
         (name = "api-keys", description = "Integrators' keys"),
+        (name = "webhooks", description = "Signed event notifications with retries and a delivery log"),
         (name = "operations", description = "Health and readiness")
     )
 )]

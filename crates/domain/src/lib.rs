@@ -16,6 +16,7 @@ pub mod sla;
 pub mod ticket;
 pub mod ticket_change;
 pub mod user;
+pub mod webhook;
 
 pub use enums::{ActorType, AuthorType, Priority, Role, Scope, Status, TicketSource};
 pub use error::DomainError;

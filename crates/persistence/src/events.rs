@@ -70,6 +70,8 @@ pub fn append_events(
                 ticket_events::created_at.eq(to_db(now)),
             ))
             .execute(connection)?;
+        // The webhook outbox, in the same transaction: no event is lost between change and notification.
+        crate::webhooks::enqueue_event(connection, id, event.kind.as_str(), now)?;
     }
     Ok(())
 }
@@ -158,4 +160,11 @@ pub fn event_feed(
         .into_iter()
         .map(TicketEvent::try_from)
         .collect()
+}
+
+pub fn find_event(connection: &mut DbConnection, id: i64) -> RepoResult<TicketEvent> {
+    ticket_events::table
+        .find(id)
+        .first::<EventRow>(connection)?
+        .try_into()
 }

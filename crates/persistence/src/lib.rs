@@ -21,6 +21,7 @@ pub mod testing;
 pub mod tickets;
 pub mod time;
 pub mod users;
+pub mod webhooks;
 
 pub use connection::{Backend, DbConnection};
 pub use database::Database;

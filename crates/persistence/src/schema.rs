@@ -110,6 +110,33 @@ diesel::table! {
 }
 
 diesel::table! {
+    webhooks (id) {
+        id -> BigInt,
+        url -> Text,
+        event_kinds -> Text,
+        secret -> Text,
+        active -> Bool,
+        disabled_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        webhook_id -> BigInt,
+        event_id -> BigInt,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Nullable<Timestamp>,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     event_feed_counter (id) {
         id -> Integer,
         last_id -> BigInt,
@@ -199,6 +226,8 @@ diesel::joinable!(team_members -> users (agent_id));
 diesel::joinable!(teams -> departments (department_id));
 diesel::joinable!(messages -> tickets (ticket_id));
 diesel::joinable!(ticket_events -> tickets (ticket_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(webhook_deliveries -> ticket_events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
@@ -217,4 +246,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sla_breaches,
     idempotency_keys,
     event_feed_counter,
+    webhooks,
+    webhook_deliveries,
 );

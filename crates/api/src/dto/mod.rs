@@ -8,6 +8,7 @@ pub mod org;
 pub mod people;
 pub mod sla;
 pub mod tickets;
+pub mod webhooks;
 
 use helpdesk_persistence::{Page, PageRequest};
 use serde::{Deserialize, Deserializer, Serialize};

@@ -15,6 +15,7 @@ pub mod sla_plans;
 pub mod teams;
 pub mod ticket_sla;
 pub mod tickets;
+pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -33,7 +34,8 @@ pub fn configure(config: &mut ServiceConfig) {
         .configure(messages::configure)
         .configure(ticket_sla::configure)
         .configure(event_feed::configure)
-        .configure(api_keys::configure);
+        .configure(api_keys::configure)
+        .configure(webhooks::configure);
 }
 
 /// Looks up a record a request refers to by id: a missing one is the request's fault (422 on `field`).
