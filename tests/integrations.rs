@@ -359,7 +359,103 @@ async fn the_event_feed_resumes_with_nothing_missed_or_repeated(backend: Backend
     assert_eq!(problem["errors"][0]["field"], "kind[0]");
 }
 
+async fn search_finds_words_in_subjects_and_messages_as_each_reader_may(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (jane, ken) = (app.jane().await, app.ken().await);
+    let search = |token: String, q: &'static str| {
+        let app = &app;
+        async move {
+            let page = app
+                .get(&format!("/api/v1/tickets?q={q}"), Some(&token))
+                .await
+                .expect(200);
+            let mut subjects: Vec<String> = page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["subject"].as_str().unwrap().to_owned())
+                .collect();
+            subjects.sort();
+            subjects
+        }
+    };
+    let anns = json!({"subject": "Printer jammed", "body": "Paper stuck in tray 2", "department_id": 1, "requester": {"name": "Ann", "email": "ann@example.com"}});
+    let printer = app
+        .post("/api/v1/tickets", Some(&jane), &anns)
+        .await
+        .expect(201);
+    let kens_id = app.get("/api/v1/tickets", Some(&ken)).await.expect(200)["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    app.post(
+        &format!("/api/v1/tickets/{kens_id}/messages"),
+        Some(&jane),
+        &json!({"body": "Zebra plugin is the culprit", "internal": true}),
+    )
+    .await
+    .expect(201);
+    app.post(
+        &format!("/api/v1/tickets/{kens_id}/messages"),
+        Some(&ken),
+        &json!({"body": "It also fails with Excel"}),
+    )
+    .await
+    .expect(201);
+
+    assert_eq!(
+        search(jane.clone(), "tray").await,
+        vec!["Printer jammed"],
+        "a word from a message body"
+    );
+    assert_eq!(
+        search(jane.clone(), "ZEBRA").await,
+        vec!["Adobe Reader not working"],
+        "staff match internal notes"
+    );
+    assert_eq!(
+        search(jane.clone(), "adobe%20excel").await,
+        vec!["Adobe Reader not working"],
+        "every word, subject or message"
+    );
+    assert!(search(jane.clone(), "adobe%20tray").await.is_empty());
+    assert!(
+        search(ken.clone(), "zebra").await.is_empty(),
+        "customers never match internal notes"
+    );
+    assert!(
+        search(ken.clone(), "tray").await.is_empty(),
+        "nor other customers' tickets"
+    );
+    assert_eq!(
+        search(ken.clone(), "excel").await,
+        vec!["Adobe Reader not working"]
+    );
+    assert!(
+        search(jane.clone(), "%22AND*%20(%20OR%20NEAR")
+            .await
+            .is_empty(),
+        "query syntax is just words"
+    );
+
+    app.patch(
+        &format!("/api/v1/tickets/{}", printer["id"]),
+        Some(&jane),
+        &json!({"subject": "Laser printer offline"}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        search(jane.clone(), "laser").await,
+        vec!["Laser printer offline"]
+    );
+    assert!(
+        search(jane.clone(), "jammed").await.is_empty(),
+        "the old subject is forgotten"
+    );
+}
+
 on_both_databases!(
+    search_finds_words_in_subjects_and_messages_as_each_reader_may,
     the_event_feed_resumes_with_nothing_missed_or_repeated,
     a_replayed_create_returns_the_first_response,
     an_external_id_files_once_per_api_key,

@@ -15,6 +15,7 @@ pub mod migrations;
 pub mod org;
 pub mod pagination;
 pub mod schema;
+pub mod search;
 pub mod settings;
 pub mod sla_breaches;
 pub mod testing;

@@ -50,6 +50,13 @@ pub fn insert_message(connection: &mut DbConnection, message: &NewMessage) -> Re
         ))
         .returning(messages::id)
         .get_result::<i64>(connection)?;
+    crate::search::index_text(
+        connection,
+        message.ticket_id,
+        Some(id),
+        message.internal,
+        &message.body,
+    )?;
     messages::table
         .find(id)
         .first::<MessageRow>(connection)?

@@ -120,6 +120,7 @@ pub fn insert_ticket(connection: &mut DbConnection, ticket: &NewTicket) -> RepoR
                 RepoError::from(error)
             }
         })?;
+    crate::search::index_text(connection, id, None, false, &ticket.subject)?;
     find_ticket(connection, id)
 }
 
@@ -168,6 +169,14 @@ pub fn update_ticket(
     ticket: &Ticket,
     expected_version: i64,
 ) -> RepoResult<()> {
+    let stored_subject: Option<String> = tickets::table
+        .find(ticket.id)
+        .select(tickets::subject)
+        .first(connection)
+        .optional()?;
+    if stored_subject.is_some_and(|subject| subject != ticket.subject) {
+        crate::search::reindex_subject(connection, ticket.id, &ticket.subject)?;
+    }
     let affected = diesel::update(
         tickets::table
             .filter(tickets::id.eq(ticket.id))
@@ -262,6 +271,8 @@ pub struct TicketFilter {
     pub updated_since: Option<DateTime<Utc>>,
     /// Only tickets whose resolution is due before this time.
     pub due_before: Option<DateTime<Utc>>,
+    /// Only these tickets (the matches of a full-text search).
+    pub ids: Option<Vec<i64>>,
     pub sort: TicketSort,
 }
 
@@ -311,6 +322,9 @@ pub fn list_tickets(
                 .eq(true)
                 .or(tickets::sla_next_check_at.le(to_db(now))),
         );
+    }
+    if let Some(ids) = &filter.ids {
+        query = query.filter(tickets::id.eq_any(ids.clone()));
     }
     if let Some(before) = filter.due_before {
         query = query.filter(tickets::due_at.lt(to_db(before)));

@@ -19,7 +19,7 @@ use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use helpdesk_domain::message::NewMessage;
 use helpdesk_domain::permissions::{
-    check_intake, ensure, ensure_can_update_ticket, ensure_can_view_ticket,
+    can_see_internal, check_intake, ensure, ensure_can_update_ticket, ensure_can_view_ticket,
     ensure_requester_is_customer, ticket_scope, Action, IntakeFields,
 };
 use helpdesk_domain::ticket::{open_ticket, route_intake, ticket_number, Intake};
@@ -28,7 +28,7 @@ use helpdesk_domain::user::normalize_email;
 use helpdesk_domain::{Actor, AuthorType, Ticket};
 use helpdesk_persistence::org::{departments, help_topics, sla_plans, teams};
 use helpdesk_persistence::tickets::{self, AssigneeFilter, TicketFilter, TicketSort};
-use helpdesk_persistence::{messages, users, DbConnection, PageRequest, RepoError};
+use helpdesk_persistence::{messages, search, users, DbConnection, PageRequest, RepoError};
 use std::sync::Arc;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -190,6 +190,9 @@ pub fn file_ticket(
     Ok((TicketResponse::new(ticket, &requester, now), true))
 }
 
+/// How many of the most recent matching tickets a full-text search considers.
+const SEARCH_LIMIT: i64 = 10_000;
+
 /// The queue: the tickets the caller may see, filtered, sorted and paged.
 #[utoipa::path(
     tag = "tickets",
@@ -205,14 +208,24 @@ async fn list_tickets(
 ) -> Result<HttpResponse, ApiError> {
     ensure(&caller.actor, Action::ReadTickets)?;
     let now = state.clock.now();
-    let filter = ticket_filter(&query, &caller.actor, now)?;
+    let mut filter = ticket_filter(&query, &caller.actor, now)?;
     let scope = ticket_scope(&caller.actor);
     let page = PageRequest {
         limit: query.limit,
         cursor: query.cursor.clone(),
     };
+    let search = query.q.clone().filter(|q| !q.trim().is_empty());
+    let include_internal = can_see_internal(&caller.actor);
     let response = state
         .read(move |c| {
+            if let Some(words) = &search {
+                filter.ids = Some(search::matching_ticket_ids(
+                    c,
+                    words,
+                    include_internal,
+                    SEARCH_LIMIT,
+                )?);
+            }
             let page = tickets::list_tickets(c, &scope, &filter, &page)?;
             let requester_ids: Vec<i64> = page.items.iter().map(|t| t.requester_id).collect();
             let requesters = users::find_users(c, &requester_ids)?;
@@ -265,6 +278,7 @@ fn ticket_filter(
         overdue_at: query.overdue.filter(|overdue| *overdue).map(|_| now),
         updated_since: query.updated_since,
         due_before: query.due_before,
+        ids: None,
         sort,
     })
 }

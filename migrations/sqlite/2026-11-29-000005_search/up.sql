@@ -1,0 +1,11 @@
+-- Full-text search over ticket subjects and messages (FTS5): one document per subject and per message,
+-- with its internal flag so that customers' searches never match an internal note.
+CREATE VIRTUAL TABLE ticket_search USING fts5(
+    text,
+    ticket_id UNINDEXED,
+    message_id UNINDEXED,
+    internal UNINDEXED,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO ticket_search (text, ticket_id, message_id, internal) SELECT subject, id, NULL, 0 FROM tickets;
+INSERT INTO ticket_search (text, ticket_id, message_id, internal) SELECT body, ticket_id, id, internal FROM messages;
