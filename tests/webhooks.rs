@@ -47,7 +47,7 @@ fn receiver(failures: usize) -> (actix_test::TestServer, Received) {
 }
 
 async fn deliver(app: &TestApp) -> usize {
-    deliver_due(&app.state, app.clock.now()).await.unwrap()
+    deliver_due(&app.state).await.unwrap()
 }
 
 async fn a_receiver_that_fails_twice_gets_the_event_on_the_third_try(backend: Backend) {
@@ -213,6 +213,13 @@ async fn an_interrupted_worker_loses_nothing_and_a_dead_receiver_is_disabled(bac
         (Some("failed"), Some(16))
     );
     assert!(app.clock.now() - started > Duration::hours(24));
+    let failed = format!(
+        "/api/v1/webhooks/{}/deliveries/{}/redeliver",
+        dead["id"], log["items"][0]["id"]
+    );
+    app.post(&failed, Some(&admin), &json!({}))
+        .await
+        .problem(409);
     let healthy = app
         .get(&format!("/api/v1/webhooks/{}", hook["id"]), Some(&admin))
         .await

@@ -15,9 +15,10 @@ use rand::Rng;
 use serde_json::json;
 use sha2::Sha256;
 
-/// How long a claimed delivery stays leased to one worker before another may take it.
-const LEASE_SECONDS: i64 = 60;
-const BATCH: i64 = 50;
+/// How long a claimed delivery stays leased to one worker before another may take it: longer than a
+/// whole batch can take (each attempt times out after `TIMEOUT_SECONDS`).
+const LEASE_SECONDS: i64 = 300;
+const BATCH: i64 = 10;
 const TIMEOUT_SECONDS: u64 = 10;
 
 /// The signature header value for `body` sent at `timestamp`.
@@ -46,28 +47,30 @@ fn payload(due: &DueDelivery) -> serde_json::Value {
     })
 }
 
-/// Attempts every due delivery once. Returns how many were attempted.
-pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> Result<usize, ApiError> {
+/// Attempts every due delivery once, reading the clock afresh for each claim and each attempt (a run
+/// can outlast a signature's freshness window). Returns how many were attempted.
+pub async fn deliver_due(state: &AppState) -> Result<usize, ApiError> {
     let client = awc::Client::builder()
         .timeout(std::time::Duration::from_secs(TIMEOUT_SECONDS))
         .disable_redirects()
         .finish();
     let mut attempted = 0;
     loop {
+        let now = state.clock.now();
         let lease_until = now + Duration::seconds(LEASE_SECONDS);
         let batch = state
             .write(move |c| Ok(webhooks::claim_due(c, now, lease_until, BATCH)?))
             .await?;
-        if batch.is_empty() {
-            return Ok(attempted);
-        }
         let claimed = batch.len();
         for due in batch {
-            let outcome = attempt(&client, &due, now).await;
-            let delivery = due.delivery.clone();
-            state
-                .write(move |c| Ok(webhooks::record_attempt(c, &delivery, &outcome, now)?))
+            let outcome = attempt(&client, &due, state.clock.now()).await;
+            let now = state.clock.now();
+            let recorded = state
+                .write(move |c| Ok(webhooks::record_attempt(c, &due, &outcome, now)?))
                 .await?;
+            if !recorded {
+                tracing::warn!("a webhook delivery's lease ran out during its attempt; its new holder records it");
+            }
             attempted += 1;
         }
         if i64::try_from(claimed).unwrap_or(BATCH) < BATCH {
@@ -122,7 +125,7 @@ pub fn spawn_webhook_worker(state: &AppState) {
         let mut ticks = actix_web::rt::time::interval(std::time::Duration::from_secs(seconds));
         loop {
             ticks.tick().await;
-            match deliver_due(&state, state.clock.now()).await {
+            match deliver_due(&state).await {
                 Ok(0) => {}
                 Ok(attempted) => tracing::info!(attempted, "webhook deliveries"),
                 Err(error) => tracing::error!(%error, "webhook delivery failed"),

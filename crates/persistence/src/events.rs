@@ -57,6 +57,7 @@ pub fn append_events(
         .set(event_feed_counter::last_id.eq(event_feed_counter::last_id + count))
         .returning(event_feed_counter::last_id)
         .get_result(connection)?;
+    let subscribers = crate::webhooks::active_webhooks(connection)?;
     for (id, event) in (last_id - count + 1..).zip(events) {
         diesel::insert_into(ticket_events::table)
             .values((
@@ -71,7 +72,7 @@ pub fn append_events(
             ))
             .execute(connection)?;
         // The webhook outbox, in the same transaction: no event is lost between change and notification.
-        crate::webhooks::enqueue_event(connection, id, event.kind.as_str(), now)?;
+        crate::webhooks::enqueue_event(connection, &subscribers, id, event.kind.as_str(), now)?;
     }
     Ok(())
 }
@@ -167,4 +168,13 @@ pub fn find_event(connection: &mut DbConnection, id: i64) -> RepoResult<TicketEv
         .find(id)
         .first::<EventRow>(connection)?
         .try_into()
+}
+
+pub fn find_events(connection: &mut DbConnection, ids: &[i64]) -> RepoResult<Vec<TicketEvent>> {
+    ticket_events::table
+        .filter(ticket_events::id.eq_any(ids))
+        .load::<EventRow>(connection)?
+        .into_iter()
+        .map(TicketEvent::try_from)
+        .collect()
 }

@@ -139,18 +139,12 @@ pub fn delete_webhook(connection: &mut DbConnection, id: i64) -> RepoResult<()> 
 /// Queues `event` for every active subscription that wants its kind (in the event's transaction).
 pub fn enqueue_event(
     connection: &mut DbConnection,
+    subscribers: &[Webhook],
     event_id: i64,
     kind: &str,
     now: DateTime<Utc>,
 ) -> RepoResult<()> {
-    let subscribers: Vec<WebhookRow> = webhooks::table
-        .filter(webhooks::active.eq(true))
-        .load(connection)?;
-    for subscriber in subscribers
-        .into_iter()
-        .map(webhook)
-        .filter(|w| w.wants(kind))
-    {
+    for subscriber in subscribers.iter().filter(|w| w.wants(kind)) {
         diesel::insert_into(webhook_deliveries::table)
             .values((
                 webhook_deliveries::webhook_id.eq(subscriber.id),
@@ -163,6 +157,14 @@ pub fn enqueue_event(
             .execute(connection)?;
     }
     Ok(())
+}
+
+/// The active subscriptions, to queue a transaction's events for.
+pub fn active_webhooks(connection: &mut DbConnection) -> RepoResult<Vec<Webhook>> {
+    let rows: Vec<WebhookRow> = webhooks::table
+        .filter(webhooks::active.eq(true))
+        .load(connection)?;
+    Ok(rows.into_iter().map(webhook).collect())
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -216,6 +218,8 @@ pub struct DueDelivery {
     pub url: String,
     pub secret: String,
     pub event: TicketEvent,
+    /// Only the worker holding this lease may record the attempt.
+    pub leased_until: DateTime<Utc>,
 }
 
 /// Claims up to `limit` due deliveries of active subscriptions and leases them until `lease_until`:
@@ -229,6 +233,13 @@ pub fn claim_due(
     let due = webhook_deliveries::table
         .filter(webhook_deliveries::status.eq("pending"))
         .filter(webhook_deliveries::next_attempt_at.le(to_db(now)))
+        .filter(
+            webhook_deliveries::webhook_id.eq_any(
+                webhooks::table
+                    .filter(webhooks::active.eq(true))
+                    .select(webhooks::id),
+            ),
+        )
         .order(webhook_deliveries::next_attempt_at.asc())
         .select(webhook_deliveries::id)
         .limit(limit);
@@ -239,31 +250,37 @@ pub fn claim_due(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    let lease = to_db(lease_until);
     diesel::update(webhook_deliveries::table.filter(webhook_deliveries::id.eq_any(&ids)))
-        .set(webhook_deliveries::next_attempt_at.eq(to_db(lease_until)))
+        .set(webhook_deliveries::next_attempt_at.eq(lease))
         .execute(connection)?;
-    let rows: Vec<(DeliveryRow, (String, String, bool))> = webhook_deliveries::table
+    let rows: Vec<(DeliveryRow, (String, String))> = webhook_deliveries::table
         .inner_join(webhooks::table)
         .filter(webhook_deliveries::id.eq_any(&ids))
         .select((
             webhook_deliveries::all_columns,
-            (webhooks::url, webhooks::secret, webhooks::active),
+            (webhooks::url, webhooks::secret),
         ))
         .order(webhook_deliveries::id)
         .load(connection)?;
+    let event_ids: Vec<i64> = rows.iter().map(|(row, _)| row.2).collect();
+    let mut events: std::collections::HashMap<i64, TicketEvent> =
+        crate::events::find_events(connection, &event_ids)?
+            .into_iter()
+            .map(|event| (event.id, event))
+            .collect();
     let mut due = Vec::new();
-    for (row, (url, secret, active)) in rows {
-        if !active {
-            continue;
-        }
+    for (row, (url, secret)) in rows {
         let delivery = delivery(row);
-        let event = crate::events::find_event(connection, delivery.event_id)?;
-        due.push(DueDelivery {
-            delivery,
-            url,
-            secret,
-            event,
-        });
+        if let Some(event) = events.remove(&delivery.event_id) {
+            due.push(DueDelivery {
+                delivery,
+                url,
+                secret,
+                event,
+                leased_until: from_db(lease),
+            });
+        }
     }
     Ok(due)
 }
@@ -282,33 +299,38 @@ pub enum Outcome {
     },
 }
 
+/// Records the outcome of an attempt made under `due`'s lease. `false` when the lease was lost (it ran
+/// out and another worker took the delivery, or it was redelivered meanwhile): nothing is written.
 pub fn record_attempt(
     connection: &mut DbConnection,
-    delivery: &Delivery,
+    due: &DueDelivery,
     outcome: &Outcome,
     now: DateTime<Utc>,
-) -> RepoResult<()> {
+) -> RepoResult<bool> {
+    let delivery = &due.delivery;
     let attempts = delivery.attempts + 1;
-    let target = webhook_deliveries::table.find(delivery.id);
-    match outcome {
-        Outcome::Delivered { status_code } => {
-            diesel::update(target)
-                .set((
-                    webhook_deliveries::status.eq("delivered"),
-                    webhook_deliveries::attempts.eq(attempts),
-                    webhook_deliveries::next_attempt_at.eq(None::<NaiveDateTime>),
-                    webhook_deliveries::last_status_code.eq(Some(*status_code)),
-                    webhook_deliveries::last_error.eq(None::<String>),
-                    webhook_deliveries::delivered_at.eq(Some(to_db(now))),
-                ))
-                .execute(connection)?;
-        }
+    let leased = webhook_deliveries::table
+        .filter(webhook_deliveries::id.eq(delivery.id))
+        .filter(webhook_deliveries::status.eq("pending"))
+        .filter(webhook_deliveries::next_attempt_at.eq(to_db(due.leased_until)))
+        .filter(webhook_deliveries::attempts.eq(delivery.attempts));
+    let written = match outcome {
+        Outcome::Delivered { status_code } => diesel::update(leased)
+            .set((
+                webhook_deliveries::status.eq("delivered"),
+                webhook_deliveries::attempts.eq(attempts),
+                webhook_deliveries::next_attempt_at.eq(None::<NaiveDateTime>),
+                webhook_deliveries::last_status_code.eq(Some(*status_code)),
+                webhook_deliveries::last_error.eq(None::<String>),
+                webhook_deliveries::delivered_at.eq(Some(to_db(now))),
+            ))
+            .execute(connection)?,
         Outcome::Failed {
             status_code,
             error,
             retry_at,
         } => {
-            diesel::update(target)
+            let written = diesel::update(leased)
                 .set((
                     webhook_deliveries::status.eq(if retry_at.is_some() {
                         "pending"
@@ -321,7 +343,7 @@ pub fn record_attempt(
                     webhook_deliveries::last_error.eq(Some(error)),
                 ))
                 .execute(connection)?;
-            if retry_at.is_none() {
+            if written == 1 && retry_at.is_none() {
                 diesel::update(webhooks::table.find(delivery.webhook_id))
                     .set((
                         webhooks::active.eq(false),
@@ -332,9 +354,10 @@ pub fn record_attempt(
                     ))
                     .execute(connection)?;
             }
+            written
         }
-    }
-    Ok(())
+    };
+    Ok(written == 1)
 }
 
 pub fn list_deliveries(
@@ -359,13 +382,18 @@ pub fn list_deliveries(
     ))
 }
 
-/// Queues a delivery of a subscription again, now.
+/// Queues a delivery of an active subscription again, now, with a fresh count of attempts.
 pub fn redeliver(
     connection: &mut DbConnection,
     webhook_id: i64,
     delivery_id: i64,
     now: DateTime<Utc>,
 ) -> RepoResult<Delivery> {
+    if !find_webhook(connection, webhook_id)?.active {
+        return Err(RepoError::Conflict(
+            "the subscription is disabled; re-enable it first".into(),
+        ));
+    }
     let affected = diesel::update(
         webhook_deliveries::table
             .filter(webhook_deliveries::id.eq(delivery_id))
@@ -373,6 +401,9 @@ pub fn redeliver(
     )
     .set((
         webhook_deliveries::status.eq("pending"),
+        webhook_deliveries::attempts.eq(0),
+        webhook_deliveries::last_error.eq(None::<String>),
+        webhook_deliveries::delivered_at.eq(None::<NaiveDateTime>),
         webhook_deliveries::next_attempt_at.eq(Some(to_db(now))),
     ))
     .execute(connection)?;
