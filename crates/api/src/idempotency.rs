@@ -22,6 +22,8 @@ pub struct IdempotencyKey {
     caller: String,
     key: String,
     fingerprint: String,
+    /// This request's claim: only it may complete or release the key.
+    token: String,
 }
 
 impl IdempotencyKey {
@@ -56,6 +58,7 @@ impl IdempotencyKey {
             caller,
             key: key.to_owned(),
             fingerprint: hex::encode(digest.finalize()),
+            token: hex::encode(rand::random::<[u8; 16]>()),
         }))
     }
 
@@ -73,6 +76,7 @@ impl IdempotencyKey {
                     &this.caller,
                     &this.key,
                     &this.fingerprint,
+                    &this.token,
                     now,
                 )?)
             })
@@ -106,14 +110,27 @@ impl IdempotencyKey {
             location: location.map(str::to_owned),
             body: serde_json::to_string(body).map_err(ApiError::internal)?,
         };
-        Ok(idempotency::complete(c, &self.caller, &self.key, &stored)?)
+        Ok(idempotency::complete(
+            c,
+            &self.caller,
+            &self.key,
+            &self.token,
+            &stored,
+        )?)
     }
 
     /// Frees the key after the work failed, so that the client may retry with it.
     pub async fn release(&self, state: &AppState) {
         let this = self.clone();
         if let Err(error) = state
-            .write(move |c| Ok(idempotency::release(c, &this.caller, &this.key)?))
+            .write(move |c| {
+                Ok(idempotency::release(
+                    c,
+                    &this.caller,
+                    &this.key,
+                    &this.token,
+                )?)
+            })
             .await
         {
             tracing::warn!(%error, "could not release an idempotency key; it frees itself after a minute");

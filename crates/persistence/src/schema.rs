@@ -149,6 +149,7 @@ diesel::table! {
         caller -> Text,
         key -> Text,
         fingerprint -> Text,
+        token -> Text,
         status -> Nullable<Integer>,
         location -> Nullable<Text>,
         body -> Nullable<Text>,

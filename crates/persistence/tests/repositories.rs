@@ -651,38 +651,55 @@ test_on_both_backends!(
 fn idempotency_keys_move_through_their_states(db: TestDatabase) {
     use helpdesk_persistence::idempotency::{self, KeyState, StoredResponse};
     let database = db.open();
-    let begin = |fingerprint: &'static str, minute: i64| {
+    let begin = |fingerprint: &'static str, token: &'static str, minute: i64| {
         database
-            .write(move |c| idempotency::begin(c, "user:1", "k1", fingerprint, at(minute)))
+            .write(move |c| idempotency::begin(c, "user:1", "k1", fingerprint, token, at(minute)))
             .unwrap()
     };
-    assert_eq!(begin("a", 0), KeyState::Fresh);
-    assert_eq!(
-        begin("a", 0),
-        KeyState::InProgress,
-        "the first request is still running"
-    );
-    assert_eq!(begin("b", 0), KeyState::Mismatch);
-    assert_eq!(
-        begin("a", 2),
-        KeyState::Fresh,
-        "a claim older than a minute was abandoned"
-    );
     let response = StoredResponse {
         status: 201,
         location: Some("/api/v1/tickets/9".into()),
         body: "{\"id\":9}".into(),
     };
+    assert_eq!(begin("a", "first", 0), KeyState::Fresh);
+    assert_eq!(
+        begin("a", "second", 0),
+        KeyState::InProgress,
+        "the first request is still running"
+    );
+    assert_eq!(begin("b", "second", 0), KeyState::Mismatch);
+    assert_eq!(
+        begin("a", "second", 2),
+        KeyState::Fresh,
+        "a claim older than a minute was abandoned"
+    );
+    assert_eq!(
+        begin("a", "third", 2),
+        KeyState::InProgress,
+        "and taken over only once"
+    );
+    let late = database.write(|c| idempotency::complete(c, "user:1", "k1", "first", &response));
+    assert!(
+        matches!(late, Err(RepoError::Conflict(_))),
+        "the abandoned request cannot store a result"
+    );
     database
-        .write(|c| idempotency::complete(c, "user:1", "k1", &response))
+        .write(|c| idempotency::release(c, "user:1", "k1", "first"))
         .unwrap();
-    assert_eq!(begin("a", 3), KeyState::Replay(response.clone()));
+    database
+        .write(|c| idempotency::complete(c, "user:1", "k1", "second", &response))
+        .unwrap();
+    assert_eq!(
+        begin("a", "fourth", 3),
+        KeyState::Replay(response.clone()),
+        "the release of a lost claim freed nothing"
+    );
     let other_caller = database
-        .write(|c| idempotency::begin(c, "api_key:1", "k1", "a", at(3)))
+        .write(|c| idempotency::begin(c, "api_key:1", "k1", "a", "x", at(3)))
         .unwrap();
     assert_eq!(other_caller, KeyState::Fresh, "keys are per caller");
     assert_eq!(
-        begin("b", 25 * 60),
+        begin("b", "fifth", 25 * 60),
         KeyState::Fresh,
         "after 24 hours the key is forgotten"
     );

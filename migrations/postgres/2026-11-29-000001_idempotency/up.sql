@@ -7,6 +7,8 @@ CREATE TABLE idempotency_keys (
     caller TEXT NOT NULL,
     key TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
+    -- Who holds the claim: only that request may complete or release it.
+    token TEXT NOT NULL,
     -- NULL while the first request is in progress.
     status INTEGER,
     location TEXT,
