@@ -44,16 +44,16 @@ type Row = (
     NaiveDateTime,
 );
 
-fn by_key<'a>(
-    caller: &'a str,
-    key: &'a str,
-) -> diesel::dsl::Filter<
+/// The row of one caller's key.
+type ByKey<'a> = diesel::dsl::Filter<
     diesel::dsl::Filter<
         idempotency_keys::table,
         diesel::dsl::Eq<idempotency_keys::caller, &'a str>,
     >,
     diesel::dsl::Eq<idempotency_keys::key, &'a str>,
-> {
+>;
+
+fn by_key<'a>(caller: &'a str, key: &'a str) -> ByKey<'a> {
     idempotency_keys::table
         .filter(idempotency_keys::caller.eq(caller))
         .filter(idempotency_keys::key.eq(key))
