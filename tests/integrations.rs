@@ -407,6 +407,15 @@ async fn search_finds_words_in_subjects_and_messages_as_each_reader_may(backend:
         vec!["Printer jammed"],
         "a word from a message body"
     );
+    let disk = json!({"subject": "Disk alert", "body": "/var at 98% on db-01.example.com", "department_id": 1, "requester": {"name": "Ann", "email": "ann@example.com"}});
+    app.post("/api/v1/tickets", Some(&jane), &disk)
+        .await
+        .expect(201);
+    assert_eq!(
+        search(jane.clone(), "var%20example").await,
+        vec!["Disk alert"],
+        "paths and host names split into words"
+    );
     assert_eq!(
         search(jane.clone(), "ZEBRA").await,
         vec!["Adobe Reader not working"],

@@ -113,8 +113,9 @@ pub fn store_ticket_change(
     Ok(ticket)
 }
 
-/// How many tickets one sweep transaction checks.
-const SWEEP_BATCH: i64 = 100;
+/// How many tickets one sweep transaction checks: small, because a transaction that appends events
+/// holds the event feed's counter until it commits.
+const SWEEP_BATCH: i64 = 10;
 
 /// Checks every ticket whose next SLA check is due at `now`, batch after batch until none is left (no
 /// per-run cap lets a ticket slip). Returns how many tickets were checked.

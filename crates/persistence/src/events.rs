@@ -178,3 +178,12 @@ pub fn find_events(connection: &mut DbConnection, ids: &[i64]) -> RepoResult<Vec
         .map(TicketEvent::try_from)
         .collect()
 }
+
+/// The id of the newest committed event (0 when there is none). Ids are handed out in commit order,
+/// so every event up to it is committed.
+pub fn last_event_id(connection: &mut DbConnection) -> RepoResult<i64> {
+    Ok(ticket_events::table
+        .select(diesel::dsl::max(ticket_events::id))
+        .first::<Option<i64>>(connection)?
+        .unwrap_or(0))
+}

@@ -5,6 +5,7 @@ use crate::connection::DbConnection;
 use crate::error::RepoResult;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+use helpdesk_domain::TicketScope;
 
 /// Adds a message's text (or, without `message_id`, a ticket's subject) to the index.
 pub fn index_text(
@@ -17,7 +18,7 @@ pub fn index_text(
     match connection {
         DbConnection::Postgres(pg) => {
             diesel::sql_query(
-                "INSERT INTO ticket_search (ticket_id, message_id, internal, document) VALUES ($1, $2, $3, to_tsvector('simple', $4))",
+                "INSERT INTO ticket_search (ticket_id, message_id, internal, document) VALUES ($1, $2, $3, to_tsvector('simple', regexp_replace($4, '[^[:alnum:]]+', ' ', 'g')))",
             )
             .bind::<BigInt, _>(ticket_id)
             .bind::<Nullable<BigInt>, _>(message_id)
@@ -70,6 +71,7 @@ struct Match {
 pub fn matching_ticket_ids(
     connection: &mut DbConnection,
     query: &str,
+    scope: &TicketScope,
     include_internal: bool,
     limit: i64,
 ) -> RepoResult<Vec<i64>> {
@@ -95,8 +97,9 @@ pub fn matching_ticket_ids(
                 .map(|n| format!("SELECT ticket_id FROM ticket_search WHERE document @@ to_tsquery('simple', ${n}){visible}"))
                 .collect();
             let sql = format!(
-                "SELECT ticket_id FROM ({}) AS matches ORDER BY ticket_id DESC LIMIT {}",
+                "SELECT ticket_id FROM ({}) AS matches WHERE {} ORDER BY ticket_id DESC LIMIT {}",
                 selects.join(" INTERSECT "),
+                scope_condition(scope),
                 limit.max(1)
             );
             let mut statement = diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>();
@@ -116,8 +119,9 @@ pub fn matching_ticket_ids(
                 .map(|_| format!("SELECT CAST(ticket_id AS INTEGER) AS ticket_id FROM ticket_search WHERE ticket_search MATCH ?{visible}"))
                 .collect();
             let sql = format!(
-                "SELECT ticket_id FROM ({}) ORDER BY ticket_id DESC LIMIT {}",
+                "SELECT ticket_id FROM ({}) WHERE {} ORDER BY ticket_id DESC LIMIT {}",
                 selects.join(" INTERSECT "),
+                scope_condition(scope),
                 limit.max(1)
             );
             let mut statement = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
@@ -128,4 +132,27 @@ pub fn matching_ticket_ids(
         }
     };
     Ok(matches.into_iter().map(|m| m.ticket_id).collect())
+}
+
+/// The tickets `scope` lets the reader see, as SQL over `ticket_id`: the cap on matches applies to
+/// what the reader may see, not to everyone's tickets. Only integers are written into the SQL.
+fn scope_condition(scope: &TicketScope) -> String {
+    match scope {
+        TicketScope::All => "1 = 1".to_owned(),
+        TicketScope::RequestedBy(requester) => {
+            format!("ticket_id IN (SELECT id FROM tickets WHERE requester_id = {requester})")
+        }
+        TicketScope::DepartmentsOrAssigned {
+            agent_id,
+            department_ids,
+        } => {
+            let departments: Vec<String> = department_ids.iter().map(i64::to_string).collect();
+            let in_departments = if departments.is_empty() {
+                "1 = 0".to_owned()
+            } else {
+                format!("department_id IN ({})", departments.join(", "))
+            };
+            format!("ticket_id IN (SELECT id FROM tickets WHERE {in_departments} OR assignee_id = {agent_id})")
+        }
+    }
 }

@@ -26,7 +26,7 @@ pub fn configure(config: &mut ServiceConfig) {
     tag = "api-keys",
     params(PageQuery),
     responses((status = 200, description = "A page of keys (never the keys themselves)", body = PageOf<ApiKeyResponse>), BadRequest, Unauthorized, Forbidden),
-    security(("bearer" = []))
+    security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/api-keys")]
 async fn list_api_keys(
@@ -49,7 +49,7 @@ async fn list_api_keys(
     tag = "api-keys",
     request_body = CreateApiKeyRequest,
     responses((status = 201, description = "The new key, shown once", body = CreatedApiKeyResponse), BadRequest, Unauthorized, Forbidden, UnsupportedMediaType, Unprocessable),
-    security(("bearer" = []))
+    security(("bearer" = []), ("api_key" = []))
 )]
 #[post("/api-keys")]
 async fn create_api_key(
@@ -98,7 +98,7 @@ async fn create_api_key(
     tag = "api-keys",
     params(("id" = i64, Path, description = "API key id")),
     responses((status = 204, description = "Revoked"), Unauthorized, Forbidden, NotFound),
-    security(("bearer" = []))
+    security(("bearer" = []), ("api_key" = []))
 )]
 #[delete("/api-keys/{id}")]
 async fn revoke_api_key(

@@ -38,7 +38,8 @@ pub struct FeedParams {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FeedPage {
     pub items: Vec<EventResponse>,
-    /// The id of the last event returned (or the `after` given, when there was none).
+    /// Where to continue: the last event returned, or, when the page is not full, the newest event
+    /// there is (events the caller may not see are skipped for good).
     pub next_after: i64,
 }
 
@@ -76,10 +77,23 @@ async fn event_feed(
         ticket_id: params.ticket_id,
         limit: params.limit.unwrap_or(50),
     };
-    let events = state
-        .read(move |c| Ok(events::event_feed(c, &query)?))
+    let limit = query.limit;
+    let (events, horizon) = state
+        .read(move |c| {
+            // Read the horizon first: every event up to it is committed and, if this reader may see it,
+            // in the page below unless the page is full.
+            let horizon = events::last_event_id(c)?;
+            Ok((events::event_feed(c, &query)?, horizon))
+        })
         .await?;
-    let next_after = events.last().map_or(after, |event| event.id);
+    let page_full = i64::try_from(events.len()).unwrap_or(i64::MAX) >= limit;
+    let last_read = events.last().map_or(after, |event| event.id);
+    // A scoped reader skips what it may not see instead of scanning it again on every poll.
+    let next_after = if page_full {
+        last_read
+    } else {
+        last_read.max(horizon)
+    };
     Ok(HttpResponse::Ok().json(FeedPage {
         items: events.into_iter().map(EventResponse::from).collect(),
         next_after,

@@ -222,6 +222,7 @@ async fn list_tickets(
                 filter.ids = Some(search::matching_ticket_ids(
                     c,
                     words,
+                    &scope,
                     include_internal,
                     SEARCH_LIMIT,
                 )?);
