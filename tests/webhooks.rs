@@ -51,7 +51,7 @@ async fn deliver(app: &TestApp) -> usize {
 }
 
 async fn a_receiver_that_fails_twice_gets_the_event_on_the_third_try(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestApp::start_with(backend, |config| config.webhook_allow_private = true).await;
     let (admin, jane) = (app.admin().await, app.jane().await);
     let (server, received) = receiver(2);
     let secret = "a shared secret of enough length";
@@ -133,7 +133,7 @@ async fn a_receiver_that_fails_twice_gets_the_event_on_the_third_try(backend: Ba
 }
 
 async fn an_interrupted_worker_loses_nothing_and_a_dead_receiver_is_disabled(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestApp::start_with(backend, |config| config.webhook_allow_private = true).await;
     let (admin, jane) = (app.admin().await, app.jane().await);
     let (server, received) = receiver(0);
     let hook = app
@@ -251,7 +251,33 @@ async fn an_interrupted_worker_loses_nothing_and_a_dead_receiver_is_disabled(bac
     assert_eq!(problem["errors"][0]["field"], "event_kinds[0]");
 }
 
+async fn webhooks_refuse_private_addresses_by_default(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    for url in [
+        "http://127.0.0.1:8080/hook",
+        "http://localhost/hook",
+        "http://169.254.169.254/latest",
+        "http://[::1]/hook",
+        "http://10.0.0.5/hook",
+    ] {
+        let problem = app
+            .post("/api/v1/webhooks", Some(&admin), &json!({"url": url}))
+            .await
+            .problem(422);
+        assert_eq!(problem["errors"][0]["field"], "url", "{url}");
+    }
+    app.post(
+        "/api/v1/webhooks",
+        Some(&admin),
+        &json!({"url": "https://hooks.example.com/helpdesk"}),
+    )
+    .await
+    .expect(201);
+}
+
 on_both_databases!(
+    webhooks_refuse_private_addresses_by_default,
     a_receiver_that_fails_twice_gets_the_event_on_the_third_try,
     an_interrupted_worker_loses_nothing_and_a_dead_receiver_is_disabled
 );

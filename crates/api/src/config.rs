@@ -20,6 +20,9 @@ pub struct Config {
     pub sla_sweep_seconds: u64,
     /// Seconds between webhook delivery rounds; 0 turns delivery off in this process.
     pub webhook_poll_seconds: u64,
+    /// Whether webhooks may target loopback, private and link-local addresses (off: no SSRF into the
+    /// server's own network).
+    pub webhook_allow_private: bool,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "helpdesk.db";
@@ -39,6 +42,7 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             sla_sweep_seconds: 30,
             webhook_poll_seconds: 5,
+            webhook_allow_private: false,
         }
     }
 }
@@ -98,6 +102,8 @@ impl Config {
                 defaults.webhook_poll_seconds as i64,
             )?)
             .map_err(|_| "HELPDESK_WEBHOOK_POLL_SECONDS must not be negative".to_owned())?,
+            webhook_allow_private: var("HELPDESK_WEBHOOK_ALLOW_PRIVATE")
+                .is_some_and(|value| value == "true" || value == "1"),
         };
         config.check_cors_origins()?;
         Ok(config)

@@ -33,6 +33,67 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
     )
 }
 
+/// Whether `ip` belongs to this machine or a private network (loopback, private, link-local,
+/// unique-local, unspecified, broadcast or multicast).
+pub fn is_private(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+        }
+        std::net::IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || v6.is_unique_local()
+                || v6.is_unicast_link_local()
+                || v6
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| is_private(std::net::IpAddr::V4(v4)))
+        }
+    }
+}
+
+/// Refuses a delivery whose host resolves to a private address (unless allowed): a webhook must not
+/// become a way into the server's own network.
+async fn check_destination(url: &str, allow_private: bool) -> Result<(), String> {
+    if allow_private {
+        return Ok(());
+    }
+    let uri: actix_web::http::Uri = url
+        .parse()
+        .map_err(|_| "the URL does not parse".to_owned())?;
+    let host = uri
+        .host()
+        .ok_or("the URL has no host")?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let port = uri
+        .port_u16()
+        .unwrap_or(if uri.scheme_str() == Some("https") {
+            443
+        } else {
+            80
+        });
+    let addresses = tokio::net::lookup_host((host.as_str(), port))
+        .await
+        .map_err(|error| format!("cannot resolve {host}: {error}"))?;
+    for address in addresses {
+        if is_private(address.ip()) {
+            return Err(format!(
+                "refused: {host} resolves to the private address {}",
+                address.ip()
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The JSON a receiver gets for one event.
 fn payload(due: &DueDelivery) -> serde_json::Value {
     let event = &due.event;
@@ -63,7 +124,13 @@ pub async fn deliver_due(state: &AppState) -> Result<usize, ApiError> {
             .await?;
         let claimed = batch.len();
         for due in batch {
-            let outcome = attempt(&client, &due, state.clock.now()).await;
+            let outcome = attempt(
+                &client,
+                &due,
+                state.clock.now(),
+                state.config.webhook_allow_private,
+            )
+            .await;
             let now = state.clock.now();
             let recorded = state
                 .write(move |c| Ok(webhooks::record_attempt(c, &due, &outcome, now)?))
@@ -79,7 +146,15 @@ pub async fn deliver_due(state: &AppState) -> Result<usize, ApiError> {
     }
 }
 
-async fn attempt(client: &awc::Client, due: &DueDelivery, now: DateTime<Utc>) -> Outcome {
+async fn attempt(
+    client: &awc::Client,
+    due: &DueDelivery,
+    now: DateTime<Utc>,
+    allow_private: bool,
+) -> Outcome {
+    if let Err(error) = check_destination(&due.url, allow_private).await {
+        return failed(due, None, error, now);
+    }
     let body = payload(due).to_string();
     let sent = client
         .post(&due.url)
@@ -93,23 +168,32 @@ async fn attempt(client: &awc::Client, due: &DueDelivery, now: DateTime<Utc>) ->
         ))
         .send_body(body)
         .await;
-    let failure = match sent {
-        Ok(response) if response.status().is_success() => {
-            return Outcome::Delivered {
-                status_code: i32::from(response.status().as_u16()),
-            }
-        }
-        Ok(response) => (
+    match sent {
+        Ok(response) if response.status().is_success() => Outcome::Delivered {
+            status_code: i32::from(response.status().as_u16()),
+        },
+        Ok(response) => failed(
+            due,
             Some(i32::from(response.status().as_u16())),
             format!("the receiver answered {}", response.status()),
+            now,
         ),
-        Err(error) => (None, format!("could not deliver: {error}")),
-    };
+        Err(error) => failed(due, None, format!("could not deliver: {error}"), now),
+    }
+}
+
+/// A failed attempt, retried after a backoff with jitter, or given up after the last attempt.
+fn failed(
+    due: &DueDelivery,
+    status_code: Option<i32>,
+    error: String,
+    now: DateTime<Utc>,
+) -> Outcome {
     let jitter = rand::thread_rng().gen_range(-0.2..=0.2);
     let retry_at = retry_delay(due.delivery.attempts + 1, jitter).map(|delay| now + delay);
     Outcome::Failed {
-        status_code: failure.0,
-        error: failure.1,
+        status_code,
+        error,
         retry_at,
     }
 }
@@ -137,6 +221,27 @@ pub fn spawn_webhook_worker(state: &AppState) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn private_addresses_are_recognised() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.0.1",
+            "172.16.5.4",
+            "169.254.169.254",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+        ] {
+            assert!(is_private(private.parse().unwrap()), "{private}");
+        }
+        for public in ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"] {
+            assert!(!is_private(public.parse().unwrap()), "{public}");
+        }
+    }
 
     #[test]
     fn signatures_follow_the_documented_recipe() {

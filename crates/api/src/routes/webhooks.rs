@@ -30,6 +30,26 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(redeliver);
 }
 
+/// A URL whose host is this machine or a private network is refused unless the installation allows
+/// it (`HELPDESK_WEBHOOK_ALLOW_PRIVATE`); host names are checked again, resolved, at each delivery.
+fn check_destination(url: &str, allow_private: bool) -> Result<(), ApiError> {
+    if allow_private {
+        return Ok(());
+    }
+    let host = url
+        .parse::<actix_web::http::Uri>()
+        .ok()
+        .and_then(|uri| uri.host().map(str::to_owned))
+        .unwrap_or_default();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let private = host.eq_ignore_ascii_case("localhost")
+        || host.parse().is_ok_and(crate::webhook_delivery::is_private);
+    if private {
+        return Err(ApiError::invalid("url", "points at this machine or a private network; set HELPDESK_WEBHOOK_ALLOW_PRIVATE=true to allow it"));
+    }
+    Ok(())
+}
+
 fn check_kinds(kinds: &[String]) -> Result<(), ApiError> {
     for (index, kind) in kinds.iter().enumerate() {
         if EventKind::parse(kind).is_none() {
@@ -81,6 +101,7 @@ async fn create_webhook(
 ) -> Result<HttpResponse, ApiError> {
     ensure(&caller.actor, Action::ManageOrganisation)?;
     check_kinds(&request.event_kinds)?;
+    check_destination(&request.url, state.config.webhook_allow_private)?;
     let now = state.clock.now();
     let secret = request.secret.clone().unwrap_or_else(|| {
         format!(
@@ -152,6 +173,9 @@ async fn update_webhook(
     ensure(&caller.actor, Action::ManageOrganisation)?;
     if let Some(kinds) = &request.event_kinds {
         check_kinds(kinds)?;
+    }
+    if let Some(url) = &request.url {
+        check_destination(url, state.config.webhook_allow_private)?;
     }
     let id = id.into_inner();
     let changes = WebhookChanges {
