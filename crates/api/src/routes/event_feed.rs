@@ -3,10 +3,10 @@ use crate::dto::messages::EventResponse;
 use crate::error::ApiError;
 use crate::extract::ValidQuery;
 use crate::openapi::{BadRequest, Forbidden, Unauthorized, Unprocessable};
+use crate::routes::check_event_kinds;
 use crate::state::AppState;
 use actix_web::{get, web, HttpResponse};
 use helpdesk_domain::permissions::{can_see_internal, ensure, ticket_scope, Action};
-use helpdesk_domain::EventKind;
 use helpdesk_persistence::events::{self, FeedQuery};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -59,15 +59,7 @@ async fn event_feed(
     ValidQuery(params): ValidQuery<FeedParams>,
 ) -> Result<HttpResponse, ApiError> {
     ensure(&caller.actor, Action::ReadTickets)?;
-    for (index, kind) in params.kind.iter().enumerate() {
-        if EventKind::parse(kind).is_none() {
-            let known: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
-            return Err(ApiError::invalid(
-                &format!("kind[{index}]"),
-                format!("must be one of: {}", known.join(", ")),
-            ));
-        }
-    }
+    check_event_kinds(&params.kind, "kind")?;
     let after = params.after.unwrap_or(0);
     let query = FeedQuery {
         scope: ticket_scope(&caller.actor),

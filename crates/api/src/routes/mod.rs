@@ -92,3 +92,23 @@ where
     state.write(move |c| Ok(delete(c)?)).await?;
     Ok(actix_web::HttpResponse::NoContent().finish())
 }
+
+/// Event kinds named in a request must exist; `field` names the list (`kind`, `event_kinds`).
+pub(crate) fn check_event_kinds(
+    kinds: &[String],
+    field: &str,
+) -> Result<(), crate::error::ApiError> {
+    for (index, kind) in kinds.iter().enumerate() {
+        if helpdesk_domain::EventKind::parse(kind).is_none() {
+            let known: Vec<&str> = helpdesk_domain::EventKind::ALL
+                .iter()
+                .map(|k| k.as_str())
+                .collect();
+            return Err(crate::error::ApiError::invalid(
+                &format!("{field}[{index}]"),
+                format!("must be one of: {}", known.join(", ")),
+            ));
+        }
+    }
+    Ok(())
+}

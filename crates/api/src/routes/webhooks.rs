@@ -9,11 +9,10 @@ use crate::extract::{ValidJson, ValidQuery};
 use crate::openapi::{
     BadRequest, Forbidden, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
-use crate::routes::{delete_by, read_json};
+use crate::routes::{check_event_kinds, delete_by, read_json};
 use crate::state::AppState;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use helpdesk_domain::permissions::{ensure, Action};
-use helpdesk_domain::EventKind;
 use helpdesk_persistence::webhooks::{self, WebhookChanges};
 use rand::distributions::Alphanumeric;
 use rand::Rng;
@@ -46,19 +45,6 @@ fn check_destination(url: &str, allow_private: bool) -> Result<(), ApiError> {
         || host.parse().is_ok_and(crate::webhook_delivery::is_private);
     if private {
         return Err(ApiError::invalid("url", "points at this machine or a private network; set HELPDESK_WEBHOOK_ALLOW_PRIVATE=true to allow it"));
-    }
-    Ok(())
-}
-
-fn check_kinds(kinds: &[String]) -> Result<(), ApiError> {
-    for (index, kind) in kinds.iter().enumerate() {
-        if EventKind::parse(kind).is_none() {
-            let known: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
-            return Err(ApiError::invalid(
-                &format!("event_kinds[{index}]"),
-                format!("must be one of: {}", known.join(", ")),
-            ));
-        }
     }
     Ok(())
 }
@@ -100,7 +86,7 @@ async fn create_webhook(
     ValidJson(request): ValidJson<CreateWebhookRequest>,
 ) -> Result<HttpResponse, ApiError> {
     ensure(&caller.actor, Action::ManageOrganisation)?;
-    check_kinds(&request.event_kinds)?;
+    check_event_kinds(&request.event_kinds, "event_kinds")?;
     check_destination(&request.url, state.config.webhook_allow_private)?;
     let now = state.clock.now();
     let secret = request.secret.clone().unwrap_or_else(|| {
@@ -172,7 +158,7 @@ async fn update_webhook(
 ) -> Result<HttpResponse, ApiError> {
     ensure(&caller.actor, Action::ManageOrganisation)?;
     if let Some(kinds) = &request.event_kinds {
-        check_kinds(kinds)?;
+        check_event_kinds(kinds, "event_kinds")?;
     }
     if let Some(url) = &request.url {
         check_destination(url, state.config.webhook_allow_private)?;
