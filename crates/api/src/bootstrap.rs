@@ -160,6 +160,12 @@ fn seed(c: &mut DbConnection, hashes: &[String], now: DateTime<Utc>) -> Result<(
         priority: None,
         external_id: None,
     };
-    file_ticket(c, &Actor::Customer { id: ids[3] }, &report, now)?;
+    file_ticket(
+        c,
+        &Actor::Customer { id: ids[3] },
+        &report,
+        helpdesk_domain::TicketSource::Web,
+        now,
+    )?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! callers pass `now` in, which keeps every rule (and every SLA due date) exactly testable.
 
 pub mod calendar;
+pub mod email;
 pub mod enums;
 pub mod error;
 pub mod escalation;

@@ -94,6 +94,8 @@ pub enum Action {
     ReadTickets,
     /// Change tickets and write messages.
     WriteTickets,
+    /// Hand in raw mail, which writes in its senders' names: a mail gateway's key, or an admin.
+    TakeInMail,
 }
 
 impl Actor {
@@ -121,6 +123,11 @@ pub fn allows(actor: &Actor, action: Action) -> bool {
         Action::CreateTicket => actor.has_scope(Scope::TicketsCreate),
         Action::ReadTickets => actor.has_scope(Scope::TicketsRead),
         Action::WriteTickets => actor.has_scope(Scope::TicketsWrite),
+        Action::TakeInMail => match actor {
+            Actor::ApiKey { scopes, .. } => scopes.contains(&Scope::TicketsCreate),
+            Actor::Admin { .. } => true,
+            _ => false,
+        },
     }
 }
 
@@ -135,6 +142,9 @@ pub fn ensure(actor: &Actor, action: Action) -> Result<(), DomainError> {
         Action::CreateTicket => "this API key lacks the tickets:create scope",
         Action::ReadTickets => "this API key lacks the tickets:read scope",
         Action::WriteTickets => "this API key lacks the tickets:write scope",
+        Action::TakeInMail => {
+            "only a mail gateway's API key (tickets:create) or an admin hands in mail"
+        }
         Action::ReadHelpTopics => "not allowed",
     }))
 }
@@ -453,6 +463,31 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn only_mail_gateways_and_admins_hand_in_mail() {
+        let gateway = Actor::ApiKey {
+            id: 1,
+            scopes: vec![Scope::TicketsCreate],
+        };
+        let reader = Actor::ApiKey {
+            id: 2,
+            scopes: vec![Scope::TicketsRead],
+        };
+        assert!(
+            allows(&gateway, Action::TakeInMail)
+                && allows(&Actor::Admin { id: 1 }, Action::TakeInMail)
+        );
+        assert!(!allows(&reader, Action::TakeInMail));
+        assert!(!allows(
+            &Actor::Agent {
+                id: 10,
+                department_ids: vec![1]
+            },
+            Action::TakeInMail
+        ));
+        assert!(!allows(&Actor::Customer { id: 100 }, Action::TakeInMail));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod database;
 pub mod error;
 pub mod events;
 pub mod idempotency;
+pub mod inbound_emails;
 pub mod messages;
 pub mod migrations;
 pub mod org;

@@ -137,6 +137,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    inbound_emails (id) {
+        id -> BigInt,
+        message_id -> Text,
+        ticket_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     event_feed_counter (id) {
         id -> Integer,
         last_id -> BigInt,
@@ -247,6 +256,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sla_breaches,
     idempotency_keys,
     event_feed_counter,
+    inbound_emails,
     webhooks,
     webhook_deliveries,
 );

@@ -431,3 +431,13 @@ pub fn find_by_external_id(
         .map(Ticket::try_from)
         .transpose()
 }
+
+/// The ticket with this human-facing number.
+pub fn find_by_number(connection: &mut DbConnection, number: &str) -> RepoResult<Option<Ticket>> {
+    tickets::table
+        .filter(tickets::number.eq(number))
+        .first::<TicketRow>(connection)
+        .optional()?
+        .map(Ticket::try_from)
+        .transpose()
+}

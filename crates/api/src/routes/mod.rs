@@ -9,6 +9,7 @@ pub mod customers;
 pub mod departments;
 pub mod event_feed;
 pub mod help_topics;
+pub mod inbound_email;
 pub mod messages;
 pub mod ops;
 pub mod sla_plans;
@@ -34,6 +35,7 @@ pub fn configure(config: &mut ServiceConfig) {
         .configure(messages::configure)
         .configure(ticket_sla::configure)
         .configure(event_feed::configure)
+        .configure(inbound_email::configure)
         .configure(api_keys::configure)
         .configure(webhooks::configure);
 }

@@ -25,7 +25,7 @@ use helpdesk_domain::permissions::{
 use helpdesk_domain::ticket::{open_ticket, route_intake, ticket_number, Intake};
 use helpdesk_domain::ticket_change::{apply_change, TicketChange};
 use helpdesk_domain::user::normalize_email;
-use helpdesk_domain::{Actor, AuthorType, Ticket};
+use helpdesk_domain::{Actor, AuthorType, Ticket, TicketSource};
 use helpdesk_persistence::org::{departments, help_topics, sla_plans, teams};
 use helpdesk_persistence::tickets::{self, AssigneeFilter, TicketFilter, TicketSort};
 use helpdesk_persistence::{messages, search, users, DbConnection, PageRequest, RepoError};
@@ -75,7 +75,13 @@ async fn create_ticket(
     let claimed = idempotency.clone();
     let outcome = state
         .write(move |c| {
-            let (response, created) = file_ticket(c, &caller.actor, &request, now)?;
+            let (response, created) = file_ticket(
+                c,
+                &caller.actor,
+                &request,
+                caller.actor.ticket_source(),
+                now,
+            )?;
             let status = if created {
                 StatusCode::CREATED
             } else {
@@ -109,6 +115,7 @@ pub fn file_ticket(
     c: &mut DbConnection,
     actor: &Actor,
     request: &CreateTicketRequest,
+    source: TicketSource,
     now: DateTime<Utc>,
 ) -> Result<(TicketResponse, bool), ApiError> {
     let fields = IntakeFields {
@@ -154,7 +161,7 @@ pub fn file_ticket(
     let intake = Intake {
         subject: &request.subject,
         requester_id: requester.id,
-        source: actor.ticket_source(),
+        source,
         help_topic: topic.as_ref(),
         department_id: request.department_id,
         department_default_sla_plan_id: department.and_then(|d| d.default_sla_plan_id),

@@ -1,0 +1,259 @@
+use crate::auth::caller::Caller;
+use crate::dto::tickets::CreateTicketRequest;
+use crate::error::ApiError;
+use crate::extract::ValidQuery;
+use crate::openapi::{
+    BadRequest, Forbidden, PayloadTooLarge, Unauthorized, Unprocessable, UnsupportedMediaType,
+};
+use crate::routes::tickets::file_ticket;
+use crate::sla_service::store_ticket_change;
+use crate::state::AppState;
+use actix_web::http::{header, StatusCode};
+use actix_web::{post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use helpdesk_domain::email::{is_automatic, strip_quoted_reply, ticket_number_in_subject};
+use helpdesk_domain::message::add_message;
+use helpdesk_domain::permissions::{ensure, Action};
+use helpdesk_domain::user::normalize_email;
+use helpdesk_domain::{Actor, Status, TicketSource};
+use helpdesk_persistence::{inbound_emails, messages, tickets, users, DbConnection};
+use mail_parser::MessageParser;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config.service(inbound_email);
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct InboundParams {
+    /// Where new tickets from this mailbox go.
+    pub department_id: i64,
+}
+
+/// What became of a mail.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InboundResult {
+    /// `created` (a new ticket), `replied` (a message on its ticket), `duplicate` (taken in before) or
+    /// `ignored` (an automatic reply).
+    pub action: String,
+    pub ticket_id: Option<i64>,
+    pub reason: Option<String>,
+}
+
+/// The parts of a mail intake needs.
+struct Mail {
+    from_email: String,
+    from_name: String,
+    subject: String,
+    body: String,
+    message_id: Option<String>,
+    references: Vec<String>,
+    automatic: bool,
+}
+
+fn parse(raw: &[u8]) -> Result<Mail, ApiError> {
+    let message = MessageParser::default()
+        .parse(raw)
+        .ok_or_else(|| ApiError::invalid("body", "is not an RFC 5322 message"))?;
+    let from = message
+        .from()
+        .and_then(|from| from.first())
+        .ok_or_else(|| ApiError::invalid("From", "is missing"))?;
+    let from_email = from
+        .address()
+        .map(normalize_email)
+        .filter(|email| email.contains('@'))
+        .ok_or_else(|| ApiError::invalid("From", "has no address"))?;
+    let text = |name: &str| {
+        message
+            .header(name)
+            .and_then(|value| value.as_text())
+            .map(str::to_owned)
+    };
+    let mut references: Vec<String> = message
+        .in_reply_to()
+        .as_text_list()
+        .map(|ids| ids.iter().map(|id| id.to_string()).collect())
+        .unwrap_or_default();
+    references.extend(
+        message
+            .references()
+            .as_text_list()
+            .map(|ids| ids.iter().map(|id| id.to_string()).collect::<Vec<_>>())
+            .unwrap_or_default(),
+    );
+    Ok(Mail {
+        from_name: from
+            .name()
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .unwrap_or(&from_email)
+            .to_owned(),
+        subject: message
+            .subject()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .unwrap_or("(no subject)")
+            .chars()
+            .take(255)
+            .collect(),
+        body: strip_quoted_reply(&message.body_text(0).unwrap_or_default()),
+        message_id: message.message_id().map(str::to_owned),
+        references,
+        automatic: is_automatic(
+            text("Auto-Submitted").as_deref(),
+            text("Precedence").as_deref(),
+        ),
+        from_email,
+    })
+}
+
+/// Takes in a raw mail (`Content-Type: message/rfc822`) from a mail gateway: a reply (by
+/// `In-Reply-To`/`References`, or `[#number]` in the subject) from the ticket's requester becomes a
+/// customer message on that ticket (reopening it if resolved); any other mail opens a ticket for its
+/// sender in `department_id`. Quoted history is trimmed; automatic replies create nothing; a mail
+/// taken in before (same `Message-ID`) is recognised.
+#[utoipa::path(
+    tag = "tickets",
+    params(InboundParams),
+    request_body(content = String, content_type = "message/rfc822", description = "The raw mail"),
+    responses(
+        (status = 201, description = "A ticket or a message was created", body = InboundResult),
+        (status = 200, description = "Nothing was created: a duplicate or an automatic reply", body = InboundResult),
+        BadRequest, Unauthorized, Forbidden, PayloadTooLarge, UnsupportedMediaType, Unprocessable
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[post("/inbound/email")]
+async fn inbound_email(
+    http: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    ValidQuery(params): ValidQuery<InboundParams>,
+    raw: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    ensure(&caller.actor, Action::TakeInMail)?;
+    let content_type = http
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !content_type
+        .trim()
+        .to_ascii_lowercase()
+        .starts_with("message/rfc822")
+    {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the raw mail as message/rfc822",
+        ));
+    }
+    let mail = parse(&raw)?;
+    if mail.automatic {
+        return Ok(HttpResponse::Ok().json(InboundResult {
+            action: "ignored".into(),
+            ticket_id: None,
+            reason: Some("an automatic reply".into()),
+        }));
+    }
+    let now = state.clock.now();
+    let result = state
+        .write(move |c| take_in(c, &caller.actor, params.department_id, &mail, now))
+        .await?;
+    let status = if matches!(result.action.as_str(), "created" | "replied") {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(HttpResponse::build(status).json(result))
+}
+
+fn take_in(
+    c: &mut DbConnection,
+    gateway: &Actor,
+    department_id: i64,
+    mail: &Mail,
+    now: DateTime<Utc>,
+) -> Result<InboundResult, ApiError> {
+    if let Some(id) = &mail.message_id {
+        if let Some(ticket_id) = inbound_emails::ticket_of(c, std::slice::from_ref(id))? {
+            return Ok(InboundResult {
+                action: "duplicate".into(),
+                ticket_id: Some(ticket_id),
+                reason: None,
+            });
+        }
+    }
+    let thread = match inbound_emails::ticket_of(c, &mail.references)? {
+        Some(id) => Some(tickets::find_ticket(c, id)?),
+        None => ticket_number_in_subject(&mail.subject)
+            .map(|number| tickets::find_by_number(c, &number))
+            .transpose()?
+            .flatten(),
+    };
+    let requester = users::find_user_by_email(c, &mail.from_email)?;
+    let reply_to = thread.filter(|ticket| {
+        ticket.status != Status::Closed
+            && requester
+                .as_ref()
+                .is_some_and(|r| r.id == ticket.requester_id)
+    });
+    let (action, ticket_id) = match (reply_to, requester) {
+        (Some(ticket), Some(requester)) => {
+            let customer = Actor::Customer { id: requester.id };
+            let body = if mail.body.is_empty() {
+                "(empty message)"
+            } else {
+                &mail.body
+            };
+            let (mut applied, new_message) =
+                add_message(&ticket, &customer, &requester.name, body, false, now)?;
+            let message = messages::insert_message(c, &new_message)?;
+            applied.events[0].data["message_id"] = json!(message.id);
+            applied.events[0].data["via"] = json!("email");
+            store_ticket_change(
+                c,
+                &customer,
+                ticket.version,
+                applied.ticket,
+                applied.events,
+                now,
+            )?;
+            ("replied", ticket.id)
+        }
+        _ => {
+            let request = CreateTicketRequest {
+                subject: mail.subject.clone(),
+                body: if mail.body.is_empty() {
+                    "(empty message)".into()
+                } else {
+                    mail.body.clone()
+                },
+                requester: Some(crate::dto::tickets::RequesterInput {
+                    name: mail.from_name.clone(),
+                    email: mail.from_email.clone(),
+                }),
+                help_topic_id: None,
+                department_id: Some(department_id),
+                priority: None,
+                external_id: None,
+            };
+            let (ticket, _) = file_ticket(c, gateway, &request, TicketSource::Email, now)?;
+            ("created", ticket.id)
+        }
+    };
+    if let Some(id) = &mail.message_id {
+        inbound_emails::record(c, id, ticket_id, now)?;
+    }
+    Ok(InboundResult {
+        action: action.into(),
+        ticket_id: Some(ticket_id),
+        reason: None,
+    })
+}
