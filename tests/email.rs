@@ -164,6 +164,13 @@ async fn a_thread_of_three_mails_becomes_one_ticket(backend: Backend) {
     app.send(json_body, Some(&gateway), Some("{}".into()))
         .await
         .problem(415);
+    let huge = hand_in(
+        &app,
+        &gateway,
+        mail(mia, "m8@mail.example", "big", "", &"x".repeat(100 * 1024)),
+    )
+    .await;
+    huge.problem(413);
     let garbage = hand_in(&app, &gateway, "no headers at all".into()).await;
     assert_eq!(garbage.status.as_u16(), 422, "{}", garbage.text);
 }

@@ -1,7 +1,7 @@
 use crate::auth::caller::Caller;
 use crate::dto::tickets::CreateTicketRequest;
 use crate::error::ApiError;
-use crate::extract::ValidQuery;
+use crate::extract::{RawBody, ValidQuery};
 use crate::openapi::{
     BadRequest, Forbidden, PayloadTooLarge, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
@@ -135,7 +135,7 @@ async fn inbound_email(
     state: web::Data<AppState>,
     caller: Caller,
     ValidQuery(params): ValidQuery<InboundParams>,
-    raw: web::Bytes,
+    RawBody(raw): RawBody,
 ) -> Result<HttpResponse, ApiError> {
     ensure(&caller.actor, Action::TakeInMail)?;
     let content_type = http
