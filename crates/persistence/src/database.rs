@@ -73,15 +73,6 @@ impl Database {
             DbConnection::Postgres(_) => connection.transaction(work),
         }
     }
-
-    /// Connections in use and idle, for readiness and metrics.
-    pub fn pool_state(&self) -> (u32, u32) {
-        let state = self.readers.state();
-        (
-            state.connections - state.idle_connections,
-            state.idle_connections,
-        )
-    }
 }
 
 /// A SQLite transaction begun with `BEGIN IMMEDIATE`: it takes the write lock up front, waiting out

@@ -59,18 +59,6 @@ pub fn find_department(connection: &mut DbConnection, id: i64) -> RepoResult<Dep
         .into())
 }
 
-pub fn find_department_by_name(
-    connection: &mut DbConnection,
-    name: &str,
-) -> RepoResult<Option<Department>> {
-    Ok(departments::table
-        .filter(departments::name.eq(name))
-        .select(COLUMNS)
-        .first::<DepartmentRow>(connection)
-        .optional()?
-        .map(Department::from))
-}
-
 pub fn list_departments(
     connection: &mut DbConnection,
     page: &PageRequest,

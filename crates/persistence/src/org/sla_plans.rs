@@ -104,19 +104,6 @@ pub fn find_sla_plan(connection: &mut DbConnection, id: i64) -> RepoResult<SlaPl
         .try_into()
 }
 
-pub fn find_sla_plan_by_name(
-    connection: &mut DbConnection,
-    name: &str,
-) -> RepoResult<Option<SlaPlan>> {
-    sla_plans::table
-        .filter(sla_plans::name.eq(name))
-        .select(COLUMNS)
-        .first::<SlaPlanRow>(connection)
-        .optional()?
-        .map(SlaPlan::try_from)
-        .transpose()
-}
-
 pub fn list_sla_plans(
     connection: &mut DbConnection,
     page: &PageRequest,
