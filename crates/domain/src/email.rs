@@ -13,6 +13,12 @@ pub fn is_automatic(auto_submitted: Option<&str>, precedence: Option<&str>) -> b
     auto || bulk
 }
 
+/// Whether a mail from user `sender_id` that names `ticket` continues it: only its requester's, and
+/// never a closed ticket's (that mail opens a new ticket instead).
+pub fn is_reply_to(ticket: &crate::Ticket, sender_id: i64) -> bool {
+    ticket.requester_id == sender_id && ticket.status != crate::Status::Closed
+}
+
 /// The ticket number a subject quotes as `[#12345678]`.
 pub fn ticket_number_in_subject(subject: &str) -> Option<String> {
     let start = subject.find("[#")? + 2;
@@ -63,6 +69,18 @@ mod tests {
         assert_eq!(ticket_number_in_subject("[#1234] short"), None);
         assert_eq!(ticket_number_in_subject("Re: Adobe Reader"), None);
         assert_eq!(ticket_number_in_subject("[#1234567x]"), None);
+    }
+
+    #[test]
+    fn only_the_requester_continues_an_open_ticket() {
+        let ticket = crate::ticket::tests::kens_ticket();
+        assert!(is_reply_to(&ticket, ticket.requester_id));
+        assert!(!is_reply_to(&ticket, ticket.requester_id + 1));
+        let closed = crate::Ticket {
+            status: crate::Status::Closed,
+            ..ticket
+        };
+        assert!(!is_reply_to(&closed, closed.requester_id));
     }
 
     #[test]

@@ -35,6 +35,36 @@ pub struct EscalationDto {
     pub team_id: Option<i64>,
 }
 
+impl From<Escalation> for EscalationDto {
+    fn from(e: Escalation) -> Self {
+        EscalationDto {
+            raise_priority: e.raise_priority,
+            department_id: e.department_id,
+            team_id: e.team_id,
+        }
+    }
+}
+
+impl From<SlaTargets> for SlaTargetsDto {
+    fn from(t: SlaTargets) -> Self {
+        SlaTargetsDto {
+            first_response_minutes: t.first_response_minutes,
+            next_response_minutes: t.next_response_minutes,
+            resolution_minutes: t.resolution_minutes,
+        }
+    }
+}
+
+impl From<SlaTargetsDto> for SlaTargets {
+    fn from(t: SlaTargetsDto) -> Self {
+        SlaTargets {
+            first_response_minutes: t.first_response_minutes,
+            next_response_minutes: t.next_response_minutes,
+            resolution_minutes: t.resolution_minutes,
+        }
+    }
+}
+
 impl From<EscalationDto> for Escalation {
     fn from(e: EscalationDto) -> Self {
         Escalation {
@@ -73,20 +103,9 @@ impl From<SlaPlan> for SlaPlanResponse {
             priority_targets: p
                 .priority_targets
                 .into_iter()
-                .map(|(priority, t)| {
-                    let dto = SlaTargetsDto {
-                        first_response_minutes: t.first_response_minutes,
-                        next_response_minutes: t.next_response_minutes,
-                        resolution_minutes: t.resolution_minutes,
-                    };
-                    (priority.as_str().to_owned(), dto)
-                })
+                .map(|(priority, targets)| (priority.as_str().to_owned(), targets.into()))
                 .collect(),
-            escalation: EscalationDto {
-                raise_priority: p.escalation.raise_priority,
-                department_id: p.escalation.department_id,
-                team_id: p.escalation.team_id,
-            },
+            escalation: p.escalation.into(),
         }
     }
 }
@@ -108,14 +127,7 @@ pub fn priority_targets(
                         message: "targets must be 1 to 525600 minutes".into(),
                     });
                 } else {
-                    parsed.insert(
-                        priority,
-                        SlaTargets {
-                            first_response_minutes: t.first_response_minutes,
-                            next_response_minutes: t.next_response_minutes,
-                            resolution_minutes: t.resolution_minutes,
-                        },
-                    );
+                    parsed.insert(priority, SlaTargets::from(*t));
                 }
             }
         }

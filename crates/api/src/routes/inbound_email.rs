@@ -5,21 +5,21 @@ use crate::extract::{RawBody, ValidQuery};
 use crate::openapi::{
     BadRequest, Forbidden, PayloadTooLarge, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
+use crate::routes::messages::{post_message, NewPost};
 use crate::routes::tickets::file_ticket;
-use crate::sla_service::store_ticket_change;
 use crate::state::AppState;
 use actix_web::http::{header, StatusCode};
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use helpdesk_domain::email::{is_automatic, strip_quoted_reply, ticket_number_in_subject};
-use helpdesk_domain::message::add_message;
+use helpdesk_domain::email::{
+    is_automatic, is_reply_to, strip_quoted_reply, ticket_number_in_subject,
+};
 use helpdesk_domain::permissions::{ensure, Action};
 use helpdesk_domain::user::normalize_email;
-use helpdesk_domain::{Actor, Status, TicketSource};
-use helpdesk_persistence::{inbound_emails, messages, tickets, users, DbConnection};
+use helpdesk_domain::{Actor, TicketSource};
+use helpdesk_persistence::{inbound_emails, tickets, users, DbConnection};
 use mail_parser::MessageParser;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
@@ -199,30 +199,28 @@ fn take_in(
     };
     let requester = users::find_user_by_email(c, &mail.from_email)?;
     let reply_to = thread.filter(|ticket| {
-        ticket.status != Status::Closed
-            && requester
-                .as_ref()
-                .is_some_and(|r| r.id == ticket.requester_id)
+        requester
+            .as_ref()
+            .is_some_and(|r| is_reply_to(ticket, r.id))
     });
     let (action, ticket_id) = match (reply_to, requester) {
         (Some(ticket), Some(requester)) => {
-            let customer = Actor::Customer { id: requester.id };
             let body = if mail.body.is_empty() {
                 "(empty message)"
             } else {
                 &mail.body
             };
-            let (mut applied, new_message) =
-                add_message(&ticket, &customer, &requester.name, body, false, now)?;
-            let message = messages::insert_message(c, &new_message)?;
-            applied.events[0].data["message_id"] = json!(message.id);
-            applied.events[0].data["via"] = json!("email");
-            store_ticket_change(
+            let post = NewPost {
+                author_name: &requester.name,
+                body,
+                internal: false,
+                via: Some("email"),
+            };
+            post_message(
                 c,
-                &customer,
-                ticket.version,
-                applied.ticket,
-                applied.events,
+                &ticket,
+                &Actor::Customer { id: requester.id },
+                &post,
                 now,
             )?;
             ("replied", ticket.id)

@@ -14,8 +14,12 @@ use crate::sla_service::store_ticket_change;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
 use helpdesk_domain::message::add_message;
+use helpdesk_domain::message::Message;
 use helpdesk_domain::permissions::can_see_internal;
+use helpdesk_domain::{Actor, Ticket};
+use helpdesk_persistence::DbConnection;
 use helpdesk_persistence::{events, messages};
 use serde_json::json;
 use std::sync::Arc;
@@ -96,24 +100,14 @@ async fn create_message(
         let (caller, request, claimed) = (caller.clone(), request.clone(), claimed.clone());
         state.write(move |c| {
             let ticket = load_visible_ticket_for_update(c, &caller.actor, id)?;
-            let (mut applied, new_message) = add_message(
-                &ticket,
-                &caller.actor,
-                &caller.name,
-                &request.body,
-                request.internal,
-                now,
-            )?;
-            let message = MessageResponse::from(messages::insert_message(c, &new_message)?);
-            applied.events[0].data["message_id"] = json!(message.id);
-            store_ticket_change(
-                c,
-                &caller.actor,
-                ticket.version,
-                applied.ticket,
-                applied.events,
-                now,
-            )?;
+            let post = NewPost {
+                author_name: &caller.name,
+                body: &request.body,
+                internal: request.internal,
+                via: None,
+            };
+            let message =
+                MessageResponse::from(post_message(c, &ticket, &caller.actor, &post, now)?);
             if let Some(key) = claimed.as_ref() {
                 key.complete(c, StatusCode::CREATED, None, &message)?;
             }
@@ -160,4 +154,46 @@ async fn list_events(
         })
         .await?;
     Ok(HttpResponse::Ok().json(PageOf::from_page(page, EventResponse::from)))
+}
+
+/// A message about to be written to a ticket.
+pub(crate) struct NewPost<'a> {
+    pub author_name: &'a str,
+    pub body: &'a str,
+    pub internal: bool,
+    /// The channel it came through, when not the API (recorded on its event).
+    pub via: Option<&'a str>,
+}
+
+/// Writes a message to a (locked) ticket: the domain's rules, the message, the ticket's re-evaluated
+/// SLA and the events, in the caller's transaction.
+pub(crate) fn post_message(
+    c: &mut DbConnection,
+    ticket: &Ticket,
+    actor: &Actor,
+    post: &NewPost<'_>,
+    now: DateTime<Utc>,
+) -> Result<Message, ApiError> {
+    let (mut applied, new_message) = add_message(
+        ticket,
+        actor,
+        post.author_name,
+        post.body,
+        post.internal,
+        now,
+    )?;
+    let message = messages::insert_message(c, &new_message)?;
+    applied.events[0].data["message_id"] = json!(message.id);
+    if let Some(via) = post.via {
+        applied.events[0].data["via"] = json!(via);
+    }
+    store_ticket_change(
+        c,
+        actor,
+        ticket.version,
+        applied.ticket,
+        applied.events,
+        now,
+    )?;
+    Ok(message)
 }
