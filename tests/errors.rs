@@ -66,6 +66,21 @@ async fn malformed_requests_are_problems(backend: Backend) {
         .await
         .problem(422);
     assert_eq!(problem["errors"][0]["field"], "requester");
+    // A missing field is named, at its depth.
+    let problem = app
+        .post("/api/v1/tickets", Some(&jane), &json!({"subject": "x"}))
+        .await
+        .problem(422);
+    assert_eq!(problem["errors"][0]["field"], "body");
+    let problem = app
+        .post(
+            "/api/v1/tickets",
+            Some(&jane),
+            &json!({"subject": "x", "body": "y", "requester": {"name": "A"}}),
+        )
+        .await
+        .problem(422);
+    assert_eq!(problem["errors"][0]["field"], "requester.email");
 
     // Too large: 413. Wrong content type: 415.
     let huge = json!({"subject": "x", "body": "y".repeat(100 * 1024)});

@@ -32,6 +32,55 @@ pub struct TestApp {
     pub clock: Clock,
     pub state: AppState,
     _database: TestDatabase,
+    _files: tempfile::TempDir,
+}
+
+/// One part of a multipart/form-data body.
+pub enum Part<'a> {
+    /// A JSON part named `name`.
+    Json(&'a str, Value),
+    /// A file in the `attachments` part.
+    File {
+        filename: &'a str,
+        content_type: &'a str,
+        bytes: &'a [u8],
+    },
+}
+
+pub const BOUNDARY: &str = "helpdesk-test-boundary-7MA4YWxkTrZu0gW";
+
+/// A multipart/form-data body of `parts`.
+pub fn multipart_body(parts: &[Part<'_>]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for part in parts {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        match part {
+            Part::Json(name, value) => {
+                body.extend_from_slice(
+                    format!(
+                        "Content-Disposition: form-data; name=\"{name}\"\r\nContent-Type: application/json\r\n\r\n{value}"
+                    )
+                    .as_bytes(),
+                );
+            }
+            Part::File {
+                filename,
+                content_type,
+                bytes,
+            } => {
+                body.extend_from_slice(
+                    format!(
+                        "Content-Disposition: form-data; name=\"attachments\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
+                    )
+                    .as_bytes(),
+                );
+                body.extend_from_slice(bytes);
+            }
+        }
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
 }
 
 /// A response: status, headers and the JSON body (or `Null`).
@@ -40,6 +89,7 @@ pub struct Reply {
     pub headers: actix_web::http::header::HeaderMap,
     pub body: Value,
     pub text: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -94,7 +144,9 @@ impl TestApp {
 
     pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let database = TestDatabase::new(backend);
+        let files = tempfile::tempdir().unwrap();
         let mut config = Config {
+            attachments_dir: files.path().join("attachments"),
             database_url: database.url.clone(),
             jwt_secret: Some(JWT_SECRET.into()),
             pool_size: 4,
@@ -112,6 +164,7 @@ impl TestApp {
             clock,
             state,
             _database: database,
+            _files: files,
         }
     }
 
@@ -156,6 +209,24 @@ impl TestApp {
             .await
     }
 
+    /// POSTs a multipart/form-data body of `parts`.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        parts: &[Part<'_>],
+    ) -> Reply {
+        self.send_raw(
+            self.server.post(path),
+            token,
+            Some((
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+                multipart_body(parts),
+            )),
+        )
+        .await
+    }
+
     pub async fn delete(&self, path: &str, token: Option<&str>) -> Reply {
         self.send(self.server.delete(path), token, None).await
     }
@@ -166,6 +237,17 @@ impl TestApp {
         request: awc::ClientRequest,
         token: Option<&str>,
         body: Option<String>,
+    ) -> Reply {
+        let body = body.map(|body| ("application/json".to_owned(), body.into_bytes()));
+        self.send_raw(request, token, body).await
+    }
+
+    /// Sends `request` with a body of the given content type (unless the request has one set).
+    pub async fn send_raw(
+        &self,
+        request: awc::ClientRequest,
+        token: Option<&str>,
+        body: Option<(String, Vec<u8>)>,
     ) -> Reply {
         let mut request = request;
         match token {
@@ -178,9 +260,9 @@ impl TestApp {
             None => {}
         }
         let mut response = match body {
-            Some(body) => {
+            Some((content_type, body)) => {
                 request
-                    .insert_header_if_none(("Content-Type", "application/json"))
+                    .insert_header_if_none(("Content-Type", content_type))
                     .send_body(body)
                     .await
             }
@@ -194,6 +276,7 @@ impl TestApp {
             headers: response.headers().clone(),
             body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
             text,
+            bytes: bytes.to_vec(),
         }
     }
 

@@ -164,6 +164,7 @@ fn seed(c: &mut DbConnection, hashes: &[String], now: DateTime<Utc>) -> Result<(
         c,
         &Actor::Customer { id: ids[3] },
         &report,
+        &[],
         helpdesk_domain::TicketSource::Web,
         now,
     )?;

@@ -23,6 +23,15 @@ pub struct Config {
     /// Whether webhooks may target loopback, private and link-local addresses (off: no SSRF into the
     /// server's own network).
     pub webhook_allow_private: bool,
+    /// Where attachment content is kept (local disk).
+    pub attachments_dir: std::path::PathBuf,
+    /// Largest accepted attachment, in bytes.
+    pub max_attachment_bytes: usize,
+    /// `smtp://`, `smtps://` or `smtp://...?tls=required` URL of the relay for notification mail; none
+    /// sends no mail.
+    pub smtp_url: Option<String>,
+    /// The `From` of notification mail; its domain also names outgoing Message-IDs.
+    pub mail_from: String,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "helpdesk.db";
@@ -43,6 +52,10 @@ impl Default for Config {
             sla_sweep_seconds: 30,
             webhook_poll_seconds: 5,
             webhook_allow_private: false,
+            attachments_dir: "helpdesk-attachments".into(),
+            max_attachment_bytes: 10 * 1024 * 1024,
+            smtp_url: None,
+            mail_from: "Helpdesk <helpdesk@localhost>".to_owned(),
         }
     }
 }
@@ -104,6 +117,15 @@ impl Config {
             .map_err(|_| "HELPDESK_WEBHOOK_POLL_SECONDS must not be negative".to_owned())?,
             webhook_allow_private: var("HELPDESK_WEBHOOK_ALLOW_PRIVATE")
                 .is_some_and(|value| value == "true" || value == "1"),
+            attachments_dir: var("HELPDESK_ATTACHMENTS_DIR")
+                .map_or(defaults.attachments_dir, Into::into),
+            max_attachment_bytes: usize::try_from(number(
+                "HELPDESK_MAX_ATTACHMENT_BYTES",
+                defaults.max_attachment_bytes as i64,
+            )?)
+            .map_err(|_| "HELPDESK_MAX_ATTACHMENT_BYTES is out of range".to_owned())?,
+            smtp_url: var("HELPDESK_SMTP_URL"),
+            mail_from: var("HELPDESK_MAIL_FROM").unwrap_or(defaults.mail_from),
         };
         config.check_cors_origins()?;
         Ok(config)

@@ -70,16 +70,16 @@ fn body_error(error: actix_web::Error) -> ApiError {
 }
 
 /// Malformed JSON is a 400; well-formed JSON of the wrong shape is a 422 naming the field.
-fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
         if inner.is_data() {
-            let field = if path == "." { "body".to_owned() } else { path };
+            let message = strip_position(&inner.to_string());
             ApiError::validation(vec![FieldError {
-                field,
-                message: strip_position(&inner.to_string()),
+                field: field_of(&path, &message),
+                message,
             }])
         } else {
             ApiError::bad_request(format!("the body is not valid JSON: {inner}"))
@@ -92,6 +92,19 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 }
 
 /// serde_json appends "at line 1 column 9"; the field path already says where.
+/// The field an error is about: the path where it happened, or the field it found missing there.
+fn field_of(path: &str, message: &str) -> String {
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'));
+    match (path, missing) {
+        (".", Some(name)) => name.to_owned(),
+        (".", None) => "body".to_owned(),
+        (path, Some(name)) => format!("{path}.{name}"),
+        (path, None) => path.to_owned(),
+    }
+}
+
 fn strip_position(message: &str) -> String {
     message
         .split(" at line ")
@@ -200,7 +213,7 @@ mod tests {
         let missing = parse_json::<Body>(b"{}").unwrap_err().problem();
         assert_eq!(
             (missing.status, missing.errors[0].field.as_str()),
-            (422, "body")
+            (422, "subject")
         );
         assert!(missing.errors[0].message.contains("subject"));
         assert_eq!(

@@ -15,6 +15,7 @@ pub mod request_log;
 pub mod routes;
 pub mod sla_service;
 pub mod state;
+pub mod uploads;
 pub mod webhook_delivery;
 
 pub use app::{build_app, openapi_document};

@@ -7,7 +7,9 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::ApiError;
 use actix_web::web;
+use helpdesk_persistence::blobs::{BlobStore, LocalDiskStore};
 use helpdesk_persistence::{Database, DbConnection};
+use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -16,6 +18,8 @@ pub struct AppState {
     pub passwords: Passwords,
     pub clock: Clock,
     pub config: Config,
+    /// Attachment content.
+    pub blobs: Arc<dyn BlobStore>,
 }
 
 impl AppState {
@@ -38,6 +42,12 @@ impl AppState {
                     .clamp(1, crate::config::MAX_TOKEN_TTL_MINUTES),
             ),
         );
+        let blobs = LocalDiskStore::open(&config.attachments_dir).map_err(|error| {
+            format!(
+                "cannot open the attachments directory {}: {error}",
+                config.attachments_dir.display()
+            )
+        })?;
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         Ok(AppState {
             db,
@@ -45,6 +55,7 @@ impl AppState {
             passwords: Passwords::new(cores),
             clock,
             config,
+            blobs: Arc::new(blobs),
         })
     }
 

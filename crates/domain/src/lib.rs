@@ -3,6 +3,7 @@
 //! Everything here is a pure function of its inputs. There is no I/O, no database and no clock:
 //! callers pass `now` in, which keeps every rule (and every SLA due date) exactly testable.
 
+pub mod attachment;
 pub mod calendar;
 pub mod email;
 pub mod enums;

@@ -4,6 +4,8 @@
 //! [`Database`] hands out connections from a pool and runs each write in one transaction.
 
 pub mod api_keys;
+pub mod attachments;
+pub mod blobs;
 pub mod business_hours;
 pub mod connection;
 pub mod database;

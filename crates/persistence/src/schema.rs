@@ -234,7 +234,21 @@ diesel::joinable!(agent_departments -> departments (department_id));
 diesel::joinable!(team_members -> teams (team_id));
 diesel::joinable!(team_members -> users (agent_id));
 diesel::joinable!(teams -> departments (department_id));
+diesel::table! {
+    attachments (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        message_id -> BigInt,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(messages -> tickets (ticket_id));
+diesel::joinable!(attachments -> messages (message_id));
 diesel::joinable!(ticket_events -> tickets (ticket_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(webhook_deliveries -> ticket_events (event_id));
@@ -259,4 +273,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     inbound_emails,
     webhooks,
     webhook_deliveries,
+    attachments,
 );

@@ -1,5 +1,7 @@
+use crate::dto::attachments::AttachmentResponse;
 use crate::dto::tickets::validate_body;
 use chrono::{DateTime, Utc};
+use helpdesk_domain::attachment::Attachment;
 use helpdesk_domain::event::TicketEvent;
 use helpdesk_domain::message::Message;
 use helpdesk_domain::{ActorType, AuthorType};
@@ -28,11 +30,13 @@ pub struct MessageResponse {
     pub author_name: String,
     pub body: String,
     pub created_at: DateTime<Utc>,
+    pub attachments: Vec<AttachmentResponse>,
 }
 
-impl From<Message> for MessageResponse {
-    fn from(m: Message) -> Self {
+impl MessageResponse {
+    pub fn new(m: Message, attachments: Vec<Attachment>) -> Self {
         MessageResponse {
+            attachments: attachments.into_iter().map(Into::into).collect(),
             id: m.id,
             ticket_id: m.ticket_id,
             internal: m.internal,

@@ -1,6 +1,7 @@
 //! The API's request and response bodies, one file per aggregate, each with its conversions.
 
 pub mod api_keys;
+pub mod attachments;
 pub mod auth;
 pub mod enums;
 pub mod messages;

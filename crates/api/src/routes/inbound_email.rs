@@ -8,9 +8,12 @@ use crate::openapi::{
 use crate::routes::messages::{post_message, NewPost};
 use crate::routes::tickets::file_ticket;
 use crate::state::AppState;
+use crate::uploads::{store_files, Upload};
 use actix_web::http::{header, StatusCode};
+use actix_web::web::Bytes;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
+use helpdesk_domain::attachment::{clean_filename, NewAttachment, MAX_FILES_PER_MESSAGE};
 use helpdesk_domain::email::{
     is_automatic, is_reply_to, strip_quoted_reply, ticket_number_in_subject,
 };
@@ -18,7 +21,7 @@ use helpdesk_domain::permissions::{ensure, Action};
 use helpdesk_domain::user::normalize_email;
 use helpdesk_domain::{Actor, TicketSource};
 use helpdesk_persistence::{inbound_emails, tickets, users, DbConnection};
-use mail_parser::MessageParser;
+use mail_parser::{MessageParser, MimeHeaders};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -54,9 +57,12 @@ struct Mail {
     message_id: Option<String>,
     references: Vec<String>,
     automatic: bool,
+    files: Vec<Upload>,
 }
 
-fn parse(raw: &[u8]) -> Result<Mail, ApiError> {
+/// Parses a raw mail. Attachments over `max_file_bytes` are left out, with a line saying so at the end
+/// of the body (the mail itself is never refused for them).
+fn parse(raw: &[u8], max_file_bytes: usize) -> Result<Mail, ApiError> {
     let message = MessageParser::default()
         .parse(raw)
         .ok_or_else(|| ApiError::invalid("body", "is not an RFC 5322 message"))?;
@@ -87,7 +93,29 @@ fn parse(raw: &[u8]) -> Result<Mail, ApiError> {
             .map(|ids| ids.iter().map(|id| id.to_string()).collect::<Vec<_>>())
             .unwrap_or_default(),
     );
+    let mut body = strip_quoted_reply(&message.body_text(0).unwrap_or_default());
+    let mut files = Vec::new();
+    for part in message.attachments() {
+        let filename = clean_filename(part.attachment_name().unwrap_or_default());
+        let contents = part.contents();
+        if contents.len() > max_file_bytes {
+            body.push_str(&format!(
+                "\n\n[The attachment \"{filename}\" ({} bytes) was not kept: attachments may have at most {max_file_bytes} bytes.]",
+                contents.len()
+            ));
+        } else if files.len() == MAX_FILES_PER_MESSAGE {
+            body.push_str(&format!(
+                "\n\n[The attachment \"{filename}\" was not kept: at most {MAX_FILES_PER_MESSAGE} files per message.]"
+            ));
+        } else {
+            files.push(Upload {
+                filename,
+                bytes: Bytes::copy_from_slice(contents),
+            });
+        }
+    }
     Ok(Mail {
+        files,
         from_name: from
             .name()
             .map(str::trim)
@@ -102,7 +130,7 @@ fn parse(raw: &[u8]) -> Result<Mail, ApiError> {
             .chars()
             .take(255)
             .collect(),
-        body: strip_quoted_reply(&message.body_text(0).unwrap_or_default()),
+        body: body.trim().to_owned(),
         message_id: message.message_id().map(str::to_owned),
         references,
         automatic: is_automatic(
@@ -154,7 +182,7 @@ async fn inbound_email(
             "send the raw mail as message/rfc822",
         ));
     }
-    let mail = parse(&raw)?;
+    let mut mail = parse(&raw, state.config.max_attachment_bytes)?;
     if mail.automatic {
         return Ok(HttpResponse::Ok().json(InboundResult {
             action: "ignored".into(),
@@ -163,8 +191,9 @@ async fn inbound_email(
         }));
     }
     let now = state.clock.now();
+    let files = store_files(&state, std::mem::take(&mut mail.files)).await?;
     let result = state
-        .write(move |c| take_in(c, &caller.actor, params.department_id, &mail, now))
+        .write(move |c| take_in(c, &caller.actor, params.department_id, &mail, &files, now))
         .await?;
     let status = if matches!(result.action.as_str(), "created" | "replied") {
         StatusCode::CREATED
@@ -179,6 +208,7 @@ fn take_in(
     gateway: &Actor,
     department_id: i64,
     mail: &Mail,
+    files: &[NewAttachment],
     now: DateTime<Utc>,
 ) -> Result<InboundResult, ApiError> {
     if let Some(id) = &mail.message_id {
@@ -215,6 +245,7 @@ fn take_in(
                 body,
                 internal: false,
                 via: Some("email"),
+                attachments: files,
             };
             post_message(
                 c,
@@ -242,7 +273,7 @@ fn take_in(
                 priority: None,
                 external_id: None,
             };
-            let (ticket, _) = file_ticket(c, gateway, &request, TicketSource::Email, now)?;
+            let (ticket, _) = file_ticket(c, gateway, &request, files, TicketSource::Email, now)?;
             ("created", ticket.id)
         }
     };

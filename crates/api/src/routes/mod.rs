@@ -3,6 +3,7 @@
 
 pub mod agents;
 pub mod api_keys;
+pub mod attachments;
 pub mod auth;
 pub mod business_hours;
 pub mod customers;
@@ -33,6 +34,7 @@ pub fn configure(config: &mut ServiceConfig) {
         .configure(help_topics::configure)
         .configure(tickets::configure)
         .configure(messages::configure)
+        .configure(attachments::configure)
         .configure(ticket_sla::configure)
         .configure(event_feed::configure)
         .configure(inbound_email::configure)

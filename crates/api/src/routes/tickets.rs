@@ -1,4 +1,5 @@
 use crate::auth::caller::Caller;
+use crate::dto::attachments::TicketUpload;
 use crate::dto::tickets::{
     CreateTicketRequest, PatchTicketRequest, TicketListQuery, TicketResponse,
 };
@@ -7,16 +8,18 @@ use crate::error::ApiError;
 use crate::extract::{etag, IfMatch, ValidJson, ValidQuery};
 use crate::idempotency::IdempotencyKey;
 use crate::openapi::{
-    BadRequest, Conflict, Forbidden, NotFound, PreconditionFailed, Unauthorized, Unprocessable,
-    UnsupportedMediaType,
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, Unauthorized,
+    Unprocessable, UnsupportedMediaType,
 };
 use crate::routes::referenced;
 use crate::sla_service::store_ticket_change;
 use crate::state::AppState;
+use crate::uploads::{store_files, WithFiles};
 use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
+use helpdesk_domain::attachment::NewAttachment;
 use helpdesk_domain::message::NewMessage;
 use helpdesk_domain::permissions::{
     can_see_internal, check_intake, ensure, ensure_can_update_ticket, ensure_can_view_ticket,
@@ -28,7 +31,9 @@ use helpdesk_domain::user::normalize_email;
 use helpdesk_domain::{Actor, AuthorType, Ticket, TicketSource};
 use helpdesk_persistence::org::{departments, help_topics, sla_plans, teams};
 use helpdesk_persistence::tickets::{self, AssigneeFilter, TicketFilter, TicketSort};
-use helpdesk_persistence::{messages, search, users, DbConnection, PageRequest, RepoError};
+use helpdesk_persistence::{
+    attachments, messages, search, users, DbConnection, PageRequest, RepoError,
+};
 use std::sync::Arc;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -43,17 +48,22 @@ pub fn configure(config: &mut ServiceConfig) {
 /// Files a ticket. Customers file for themselves; agents and API keys name a `requester` (an unknown
 /// email creates the customer). The help topic routes it to a department with a priority and SLA plan.
 /// With `Idempotency-Key`, a repeat within 24 hours returns the first response and creates nothing; an
-/// API key's `external_id` returns the ticket filed first under that id (200).
+/// API key's `external_id` returns the ticket filed first under that id (200). Files come with a
+/// `multipart/form-data` body: the ticket as JSON in the `ticket` part, files in `attachments`; they
+/// are attached to the first message.
 #[utoipa::path(
     tag = "tickets",
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request safe: the same key and body within 24 h returns the first response")),
-    request_body = CreateTicketRequest,
+    request_body(content(
+        (CreateTicketRequest = "application/json"),
+        (TicketUpload = "multipart/form-data")
+    )),
     responses(
         (status = 201, description = "The new ticket", body = TicketResponse,
             headers(("Location" = String, description = "The ticket's URL"), ("ETag" = String, description = "The ticket's version"))),
         (status = 200, description = "The ticket filed before under this `external_id`", body = TicketResponse,
             headers(("Location" = String, description = "The ticket's URL"))),
-        BadRequest, Unauthorized, Forbidden, Conflict, UnsupportedMediaType, Unprocessable
+        BadRequest, Unauthorized, Forbidden, Conflict, PayloadTooLarge, UnsupportedMediaType, Unprocessable
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -62,11 +72,13 @@ async fn create_ticket(
     http: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
-    ValidJson(request): ValidJson<CreateTicketRequest>,
+    form: WithFiles<CreateTicketRequest>,
 ) -> Result<HttpResponse, ApiError> {
     ensure(&caller.actor, Action::CreateTicket)?;
     let now = state.clock.now();
-    let idempotency = IdempotencyKey::from_request(&http, &caller.actor, &request)?;
+    let request = form.request;
+    let files = store_files(&state, form.files).await?;
+    let idempotency = IdempotencyKey::from_request(&http, &caller.actor, &(&request, &files))?;
     if let Some(key) = &idempotency {
         if let Some(answer) = key.claim(&state, now).await? {
             return Ok(answer);
@@ -79,6 +91,7 @@ async fn create_ticket(
                 c,
                 &caller.actor,
                 &request,
+                &files,
                 caller.actor.ticket_source(),
                 now,
             )?;
@@ -109,12 +122,13 @@ async fn create_ticket(
         .json(response))
 }
 
-/// Files a ticket in one transaction: requester, routing, due dates, the first message and the
-/// `created` event. `false` when an API key's `external_id` names a ticket filed before: that one.
+/// Files a ticket in one transaction: requester, routing, due dates, the first message with its files
+/// and the `created` event. `false` when an API key's `external_id` names a ticket filed before: that one.
 pub fn file_ticket(
     c: &mut DbConnection,
     actor: &Actor,
     request: &CreateTicketRequest,
+    files: &[NewAttachment],
     source: TicketSource,
     now: DateTime<Utc>,
 ) -> Result<(TicketResponse, bool), ApiError> {
@@ -192,7 +206,8 @@ pub fn file_ticket(
         body: request.body.trim().to_owned(),
         created_at: now,
     };
-    messages::insert_message(c, &first)?;
+    let first = messages::insert_message(c, &first)?;
+    attachments::attach(c, ticket.id, first.id, files, now)?;
     let ticket = store_ticket_change(c, actor, ticket.version, ticket, vec![created], now)?;
     Ok((TicketResponse::new(ticket, &requester, now), true))
 }
