@@ -3,6 +3,7 @@
 use actix_web::HttpServer;
 use clap::{Parser, Subcommand};
 use helpdesk_api::bootstrap::{create_admin, seed_demo, DEMO_LOGINS};
+use helpdesk_api::mail_notifier::{self, spawn_mail_worker};
 use helpdesk_api::sla_service::spawn_sweeper;
 use helpdesk_api::webhook_delivery::spawn_webhook_worker;
 use helpdesk_api::{build_app, openapi_document, AppState, Clock, Config};
@@ -107,6 +108,10 @@ fn serve(bind: Option<String>, demo: bool) -> Result<(), String> {
     actix_web::rt::System::new().block_on(async move {
         spawn_sweeper(&state);
         spawn_webhook_worker(&state);
+        if let Some(url) = &config.smtp_url {
+            spawn_mail_worker(state.clone(), mail_notifier::relay(url)?);
+            tracing::info!(from = %config.mail_from, "notification mail is on");
+        }
         HttpServer::new(move || build_app(state.clone()))
             .bind(&config.bind)
             .map_err(|error| format!("cannot listen on {}: {error}", config.bind))?

@@ -128,6 +128,12 @@ impl Config {
             mail_from: var("HELPDESK_MAIL_FROM").unwrap_or(defaults.mail_from),
         };
         config.check_cors_origins()?;
+        if config.smtp_url.is_some() {
+            config
+                .mail_from
+                .parse::<lettre::message::Mailbox>()
+                .map_err(|error| format!("HELPDESK_MAIL_FROM `{}`: {error}", config.mail_from))?;
+        }
         Ok(config)
     }
 

@@ -12,6 +12,7 @@ pub mod escalation;
 pub mod event;
 pub mod lifecycle;
 pub mod message;
+pub mod notification;
 pub mod org;
 pub mod permissions;
 pub mod sla;

@@ -16,6 +16,7 @@ pub mod inbound_emails;
 pub mod messages;
 pub mod migrations;
 pub mod org;
+pub mod outbound_emails;
 pub mod pagination;
 pub mod schema;
 pub mod search;

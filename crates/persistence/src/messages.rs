@@ -63,6 +63,13 @@ pub fn insert_message(connection: &mut DbConnection, message: &NewMessage) -> Re
         .try_into()
 }
 
+pub fn find_message(connection: &mut DbConnection, id: i64) -> RepoResult<Message> {
+    messages::table
+        .find(id)
+        .first::<MessageRow>(connection)?
+        .try_into()
+}
+
 /// A ticket's messages, oldest first; internal notes only when `include_internal`.
 pub fn list_messages(
     connection: &mut DbConnection,

@@ -247,6 +247,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbound_emails (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        event_id -> BigInt,
+        recipient_id -> BigInt,
+        to_address -> Text,
+        to_name -> Text,
+        subject -> Text,
+        body -> Text,
+        message_id -> Text,
+        thread -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(messages -> tickets (ticket_id));
 diesel::joinable!(attachments -> messages (message_id));
 diesel::joinable!(ticket_events -> tickets (ticket_id));
@@ -274,4 +295,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhooks,
     webhook_deliveries,
     attachments,
+    outbound_emails,
 );

@@ -17,6 +17,7 @@ use helpdesk_domain::attachment::{clean_filename, NewAttachment, MAX_FILES_PER_M
 use helpdesk_domain::email::{
     is_automatic, is_reply_to, strip_quoted_reply, ticket_number_in_subject,
 };
+use helpdesk_domain::notification::{domain_of, ticket_number_in_references};
 use helpdesk_domain::permissions::{ensure, Action};
 use helpdesk_domain::user::normalize_email;
 use helpdesk_domain::{Actor, TicketSource};
@@ -142,7 +143,8 @@ fn parse(raw: &[u8], max_file_bytes: usize) -> Result<Mail, ApiError> {
 }
 
 /// Takes in a raw mail (`Content-Type: message/rfc822`) from a mail gateway: a reply (by
-/// `In-Reply-To`/`References`, or `[#number]` in the subject) from the ticket's requester becomes a
+/// `In-Reply-To`/`References`, naming a mail taken in before or one of our notification mails, or
+/// `[#number]` in the subject) from the ticket's requester becomes a
 /// customer message on that ticket (reopening it if resolved); any other mail opens a ticket for its
 /// sender in `department_id`. Quoted history is trimmed; automatic replies create nothing; a mail
 /// taken in before (same `Message-ID`) is recognised.
@@ -192,8 +194,19 @@ async fn inbound_email(
     }
     let now = state.clock.now();
     let files = store_files(&state, std::mem::take(&mut mail.files)).await?;
+    let our_domain = domain_of(&state.config.mail_from).to_owned();
     let result = state
-        .write(move |c| take_in(c, &caller.actor, params.department_id, &mail, &files, now))
+        .write(move |c| {
+            take_in(
+                c,
+                &caller.actor,
+                params.department_id,
+                &mail,
+                &files,
+                &our_domain,
+                now,
+            )
+        })
         .await?;
     let status = if matches!(result.action.as_str(), "created" | "replied") {
         StatusCode::CREATED
@@ -209,6 +222,7 @@ fn take_in(
     department_id: i64,
     mail: &Mail,
     files: &[NewAttachment],
+    our_domain: &str,
     now: DateTime<Utc>,
 ) -> Result<InboundResult, ApiError> {
     if let Some(id) = &mail.message_id {
@@ -222,7 +236,8 @@ fn take_in(
     }
     let thread = match inbound_emails::ticket_of(c, &mail.references)? {
         Some(id) => Some(tickets::find_ticket(c, id)?),
-        None => ticket_number_in_subject(&mail.subject)
+        None => ticket_number_in_references(&mail.references, our_domain)
+            .or_else(|| ticket_number_in_subject(&mail.subject))
             .map(|number| tickets::find_by_number(c, &number))
             .transpose()?
             .flatten(),
