@@ -150,24 +150,24 @@ async fn a_thread_of_three_mails_becomes_one_ticket(backend: Backend) {
     assert_eq!(other["action"], "created");
     assert_ne!(other["ticket_id"].as_i64(), Some(ticket_id));
 
-    // Only a mail gateway hands in mail, as message/rfc822.
+    // Only a mail gateway hands in mail, as message/rfc822 or a provider's JSON.
     hand_in(&app, &jane, mail(mia, "m6@mail.example", "x", "", "y"))
         .await
         .problem(403);
     hand_in(&app, &ken, mail(mia, "m7@mail.example", "x", "", "y"))
         .await
         .problem(403);
-    let json_body = app
+    let text_body = app
         .server
         .post("/api/v1/inbound/email?department_id=1")
-        .insert_header(("Content-Type", "application/json"));
-    app.send(json_body, Some(&gateway), Some("{}".into()))
+        .insert_header(("Content-Type", "text/plain"));
+    app.send(text_body, Some(&gateway), Some("Hello".into()))
         .await
         .problem(415);
     let huge = hand_in(
         &app,
         &gateway,
-        mail(mia, "m8@mail.example", "big", "", &"x".repeat(100 * 1024)),
+        mail(mia, "m8@mail.example", "big", "", &"x".repeat(300 * 1024)),
     )
     .await;
     huge.problem(413);
@@ -175,4 +175,118 @@ async fn a_thread_of_three_mails_becomes_one_ticket(backend: Backend) {
     assert_eq!(garbage.status.as_u16(), 422, "{}", garbage.text);
 }
 
-on_both_databases!(a_thread_of_three_mails_becomes_one_ticket);
+async fn provider_json(app: &TestApp, token: &str, mail: serde_json::Value) -> support::Reply {
+    app.post("/api/v1/inbound/email?department_id=1", Some(token), &mail)
+        .await
+}
+
+/// The JSON shape inbound-mail providers post (Postmark's names) threads and keeps files like raw mail.
+async fn provider_json_mail_is_taken_in_like_raw_mail(backend: Backend) {
+    use base64::Engine;
+    let app = TestApp::start(backend).await;
+    let (admin, jane) = (app.admin().await, app.jane().await);
+    let gateway = app
+        .post(
+            "/api/v1/api-keys",
+            Some(&admin),
+            &json!({"name": "mail", "scopes": ["tickets:create"]}),
+        )
+        .await
+        .expect(201)["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n";
+    let first = provider_json(
+        &app,
+        &gateway,
+        json!({
+            "From": "\"Mia Wong\" <Mia@Example.com>",
+            "Subject": "Printer offline",
+            "MessageID": "provider-id-1",
+            "TextBody": "It says offline since Monday.",
+            "HtmlBody": "<p>It says offline since Monday.</p>",
+            "Headers": [{"Name": "Message-ID", "Value": "<p1@mail.example>"}, {"Name": "X-Spam-Score", "Value": "0"}],
+            "Attachments": [{"Name": "status.pdf", "Content": base64::engine::general_purpose::STANDARD.encode(pdf), "ContentType": "application/pdf", "ContentLength": pdf.len()}],
+            "MailboxHash": "ignored-unknown-field"
+        }),
+    )
+    .await
+    .expect(201);
+    assert_eq!(first["action"], "created");
+    let ticket_id = first["ticket_id"].as_i64().unwrap();
+    let path = format!("/api/v1/tickets/{ticket_id}");
+    let ticket = app.get(&path, Some(&jane)).await.expect(200);
+    assert_eq!(ticket["requester"]["email"], "mia@example.com");
+    assert_eq!(ticket["requester"]["name"], "Mia Wong");
+
+    // A reply: FromFull, threaded by In-Reply-To; the provider's stripped reply is used; an HTML-only
+    // mail still has a body.
+    let second = provider_json(
+        &app,
+        &gateway,
+        json!({
+            "FromFull": {"Email": "mia@example.com", "Name": "Mia Wong"},
+            "Subject": "Re: Printer offline",
+            "TextBody": "Still offline.\n\nOn Monday Helpdesk wrote:\n> Restart it.",
+            "StrippedTextReply": "Still offline.",
+            "Headers": [{"Name": "Message-ID", "Value": "<p2@mail.example>"}, {"Name": "In-Reply-To", "Value": "<p1@mail.example>"}]
+        }),
+    )
+    .await
+    .expect(201);
+    assert_eq!(
+        (second["action"].as_str(), second["ticket_id"].as_i64()),
+        (Some("replied"), Some(ticket_id))
+    );
+    let third = provider_json(
+        &app,
+        &gateway,
+        json!({
+            "FromFull": {"Email": "mia@example.com"},
+            "Subject": "Re: Printer offline",
+            "HtmlBody": "<div>Now <b>online</b>, thanks!</div>",
+            "Headers": [{"Name": "Message-ID", "Value": "<p3@mail.example>"}, {"Name": "References", "Value": "<p1@mail.example> <p2@mail.example>"}]
+        }),
+    )
+    .await
+    .expect(201);
+    assert_eq!(third["ticket_id"].as_i64(), Some(ticket_id));
+    let messages = app
+        .get(&format!("{path}/messages"), Some(&jane))
+        .await
+        .expect(200);
+    let items = messages["items"].as_array().unwrap();
+    let bodies: Vec<&str> = items.iter().map(|m| m["body"].as_str().unwrap()).collect();
+    assert_eq!(bodies.len(), 3);
+    assert_eq!(bodies[0], "It says offline since Monday.");
+    assert_eq!(bodies[1], "Still offline.");
+    assert!(bodies[2].contains("Now online, thanks!"), "{}", bodies[2]);
+    assert_eq!(
+        items[0]["attachments"][0]["content_type"],
+        "application/pdf"
+    );
+
+    // Redelivery, automatic mail and bad input.
+    let again = json!({"FromFull": {"Email": "mia@example.com"}, "Subject": "x", "TextBody": "y", "Headers": [{"Name": "Message-ID", "Value": "<p2@mail.example>"}]});
+    assert_eq!(
+        provider_json(&app, &gateway, again).await.expect(200)["action"],
+        "duplicate"
+    );
+    let auto = json!({"FromFull": {"Email": "mia@example.com"}, "Subject": "Away", "TextBody": "Away", "Headers": [{"Name": "Auto-Submitted", "Value": "auto-replied"}]});
+    assert_eq!(
+        provider_json(&app, &gateway, auto).await.expect(200)["action"],
+        "ignored"
+    );
+    let bad_file = json!({"FromFull": {"Email": "mia@example.com"}, "Subject": "x", "TextBody": "y", "Attachments": [{"Name": "a", "Content": "not base64!"}]});
+    let problem = provider_json(&app, &gateway, bad_file).await.problem(422);
+    assert_eq!(problem["errors"][0]["field"], "Attachments[0].Content");
+    let no_sender = json!({"Subject": "x", "TextBody": "y"});
+    let problem = provider_json(&app, &gateway, no_sender).await.problem(422);
+    assert_eq!(problem["errors"][0]["field"], "FromFull.Email");
+}
+
+on_both_databases!(
+    a_thread_of_three_mails_becomes_one_ticket,
+    provider_json_mail_is_taken_in_like_raw_mail
+);

@@ -151,6 +151,7 @@ impl TestApp {
             jwt_secret: Some(JWT_SECRET.into()),
             pool_size: 4,
             max_body_bytes: 64 * 1024,
+            max_mail_bytes: 256 * 1024,
             ..Config::default()
         };
         adjust(&mut config);

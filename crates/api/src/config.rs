@@ -27,6 +27,8 @@ pub struct Config {
     pub attachments_dir: std::path::PathBuf,
     /// Largest accepted attachment, in bytes.
     pub max_attachment_bytes: usize,
+    /// Largest accepted inbound mail (raw or JSON), in bytes.
+    pub max_mail_bytes: usize,
     /// `smtp://`, `smtps://` or `smtp://...?tls=required` URL of the relay for notification mail; none
     /// sends no mail.
     pub smtp_url: Option<String>,
@@ -54,6 +56,7 @@ impl Default for Config {
             webhook_allow_private: false,
             attachments_dir: "helpdesk-attachments".into(),
             max_attachment_bytes: 10 * 1024 * 1024,
+            max_mail_bytes: 40 * 1024 * 1024,
             smtp_url: None,
             mail_from: "Helpdesk <helpdesk@localhost>".to_owned(),
         }
@@ -124,6 +127,11 @@ impl Config {
                 defaults.max_attachment_bytes as i64,
             )?)
             .map_err(|_| "HELPDESK_MAX_ATTACHMENT_BYTES is out of range".to_owned())?,
+            max_mail_bytes: usize::try_from(number(
+                "HELPDESK_MAX_MAIL_BYTES",
+                defaults.max_mail_bytes as i64,
+            )?)
+            .map_err(|_| "HELPDESK_MAX_MAIL_BYTES is out of range".to_owned())?,
             smtp_url: var("HELPDESK_SMTP_URL"),
             mail_from: var("HELPDESK_MAIL_FROM").unwrap_or(defaults.mail_from),
         };

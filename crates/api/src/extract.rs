@@ -8,6 +8,7 @@ use actix_web::http::header;
 use actix_web::web::{self, Bytes};
 use actix_web::{FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
+use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use validator::Validate;
 
@@ -44,17 +45,34 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
     }
 }
 
-/// A raw body (size-limited like every body), with problem+json errors.
+/// A whole mail as a body: limited by `HELPDESK_MAX_MAIL_BYTES` (mail carries attachments, so it may
+/// be larger than other bodies), with problem+json errors.
 #[derive(Debug)]
-pub struct RawBody(pub Bytes);
+pub struct MailBody(pub Bytes);
 
-impl FromRequest for RawBody {
+impl FromRequest for MailBody {
     type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let body = Bytes::from_request(request, payload);
-        Box::pin(async move { Ok(RawBody(body.await.map_err(body_error)?)) })
+        let limit = request
+            .app_data::<web::Data<crate::state::AppState>>()
+            .map_or_else(
+                || crate::config::Config::default().max_mail_bytes,
+                |state| state.config.max_mail_bytes,
+            );
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|error| body_error(error.into()))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(body_error(PayloadError::Overflow.into()).into());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(MailBody(body.freeze()))
+        })
     }
 }
 

@@ -10,6 +10,7 @@ pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod mail_intake;
 pub mod mail_notifier;
 pub mod openapi;
 pub mod request_log;

@@ -1,28 +1,24 @@
 use crate::auth::caller::Caller;
 use crate::dto::tickets::CreateTicketRequest;
 use crate::error::ApiError;
-use crate::extract::{RawBody, ValidQuery};
+use crate::extract::{parse_json, MailBody, ValidQuery};
+use crate::mail_intake::{self, Mail, ProviderMail};
 use crate::openapi::{
     BadRequest, Forbidden, PayloadTooLarge, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
 use crate::routes::messages::{post_message, NewPost};
 use crate::routes::tickets::file_ticket;
 use crate::state::AppState;
-use crate::uploads::{store_files, Upload};
+use crate::uploads::store_files;
 use actix_web::http::{header, StatusCode};
-use actix_web::web::Bytes;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use helpdesk_domain::attachment::{clean_filename, NewAttachment, MAX_FILES_PER_MESSAGE};
-use helpdesk_domain::email::{
-    is_automatic, is_reply_to, strip_quoted_reply, ticket_number_in_subject,
-};
+use helpdesk_domain::attachment::NewAttachment;
+use helpdesk_domain::email::{is_reply_to, ticket_number_in_subject};
 use helpdesk_domain::notification::{domain_of, ticket_number_in_references};
 use helpdesk_domain::permissions::{ensure, Action};
-use helpdesk_domain::user::normalize_email;
 use helpdesk_domain::{Actor, TicketSource};
 use helpdesk_persistence::{inbound_emails, tickets, users, DbConnection};
-use mail_parser::{MessageParser, MimeHeaders};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -49,109 +45,21 @@ pub struct InboundResult {
     pub reason: Option<String>,
 }
 
-/// The parts of a mail intake needs.
-struct Mail {
-    from_email: String,
-    from_name: String,
-    subject: String,
-    body: String,
-    message_id: Option<String>,
-    references: Vec<String>,
-    automatic: bool,
-    files: Vec<Upload>,
-}
-
-/// Parses a raw mail. Attachments over `max_file_bytes` are left out, with a line saying so at the end
-/// of the body (the mail itself is never refused for them).
-fn parse(raw: &[u8], max_file_bytes: usize) -> Result<Mail, ApiError> {
-    let message = MessageParser::default()
-        .parse(raw)
-        .ok_or_else(|| ApiError::invalid("body", "is not an RFC 5322 message"))?;
-    let from = message
-        .from()
-        .and_then(|from| from.first())
-        .ok_or_else(|| ApiError::invalid("From", "is missing"))?;
-    let from_email = from
-        .address()
-        .map(normalize_email)
-        .filter(|email| email.contains('@'))
-        .ok_or_else(|| ApiError::invalid("From", "has no address"))?;
-    let text = |name: &str| {
-        message
-            .header(name)
-            .and_then(|value| value.as_text())
-            .map(str::to_owned)
-    };
-    let mut references: Vec<String> = message
-        .in_reply_to()
-        .as_text_list()
-        .map(|ids| ids.iter().map(|id| id.to_string()).collect())
-        .unwrap_or_default();
-    references.extend(
-        message
-            .references()
-            .as_text_list()
-            .map(|ids| ids.iter().map(|id| id.to_string()).collect::<Vec<_>>())
-            .unwrap_or_default(),
-    );
-    let mut body = strip_quoted_reply(&message.body_text(0).unwrap_or_default());
-    let mut files = Vec::new();
-    for part in message.attachments() {
-        let filename = clean_filename(part.attachment_name().unwrap_or_default());
-        let contents = part.contents();
-        if contents.len() > max_file_bytes {
-            body.push_str(&format!(
-                "\n\n[The attachment \"{filename}\" ({} bytes) was not kept: attachments may have at most {max_file_bytes} bytes.]",
-                contents.len()
-            ));
-        } else if files.len() == MAX_FILES_PER_MESSAGE {
-            body.push_str(&format!(
-                "\n\n[The attachment \"{filename}\" was not kept: at most {MAX_FILES_PER_MESSAGE} files per message.]"
-            ));
-        } else {
-            files.push(Upload {
-                filename,
-                bytes: Bytes::copy_from_slice(contents),
-            });
-        }
-    }
-    Ok(Mail {
-        files,
-        from_name: from
-            .name()
-            .map(str::trim)
-            .filter(|name| !name.is_empty())
-            .unwrap_or(&from_email)
-            .to_owned(),
-        subject: message
-            .subject()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .unwrap_or("(no subject)")
-            .chars()
-            .take(255)
-            .collect(),
-        body: body.trim().to_owned(),
-        message_id: message.message_id().map(str::to_owned),
-        references,
-        automatic: is_automatic(
-            text("Auto-Submitted").as_deref(),
-            text("Precedence").as_deref(),
-        ),
-        from_email,
-    })
-}
-
-/// Takes in a raw mail (`Content-Type: message/rfc822`) from a mail gateway: a reply (by
+/// Takes in a mail from a mail gateway, raw (`Content-Type: message/rfc822`) or as an inbound-mail
+/// provider's JSON (`application/json`, Postmark's field names): a reply (by
 /// `In-Reply-To`/`References`, naming a mail taken in before or one of our notification mails, or
 /// `[#number]` in the subject) from the ticket's requester becomes a
 /// customer message on that ticket (reopening it if resolved); any other mail opens a ticket for its
 /// sender in `department_id`. Quoted history is trimmed; automatic replies create nothing; a mail
-/// taken in before (same `Message-ID`) is recognised.
+/// taken in before (same `Message-ID`) is recognised. Attachments are kept; one over the attachment
+/// limit is left out and named at the end of the message.
 #[utoipa::path(
     tag = "tickets",
     params(InboundParams),
-    request_body(content = String, content_type = "message/rfc822", description = "The raw mail"),
+    request_body(description = "The mail", content(
+        (String = "message/rfc822"),
+        (ProviderMail = "application/json")
+    )),
     responses(
         (status = 201, description = "A ticket or a message was created", body = InboundResult),
         (status = 200, description = "Nothing was created: a duplicate or an automatic reply", body = InboundResult),
@@ -165,26 +73,32 @@ async fn inbound_email(
     state: web::Data<AppState>,
     caller: Caller,
     ValidQuery(params): ValidQuery<InboundParams>,
-    RawBody(raw): RawBody,
+    MailBody(raw): MailBody,
 ) -> Result<HttpResponse, ApiError> {
     ensure(&caller.actor, Action::TakeInMail)?;
     let content_type = http
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if !content_type
-        .trim()
-        .to_ascii_lowercase()
-        .starts_with("message/rfc822")
-    {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send the raw mail as message/rfc822",
-        ));
-    }
-    let mut mail = parse(&raw, state.config.max_attachment_bytes)?;
+        .and_then(|v| v.parse::<mime::Mime>().ok());
+    let max_file_bytes = state.config.max_attachment_bytes;
+    let mut mail = match content_type {
+        Some(t) if t.type_() == "message" && t.subtype() == "rfc822" => {
+            mail_intake::from_raw(&raw, max_file_bytes)?
+        }
+        Some(t) if t.subtype() == mime::JSON => {
+            let provider: ProviderMail = parse_json(&raw)?;
+            provider.validate().map_err(ApiError::from)?;
+            mail_intake::from_provider(provider, max_file_bytes)?
+        }
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the raw mail as message/rfc822, or a provider's JSON as application/json",
+            ))
+        }
+    };
     if mail.automatic {
         return Ok(HttpResponse::Ok().json(InboundResult {
             action: "ignored".into(),
