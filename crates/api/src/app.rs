@@ -3,7 +3,7 @@
 use crate::error::ApiError;
 use crate::extract::{path_config, query_config};
 use crate::openapi::{document_implied_errors, ApiDoc};
-use crate::request_log::log_request;
+use crate::request_log::{log_request, REQUEST_ID};
 use crate::routes;
 use crate::state::AppState;
 use actix_cors::Cors;
@@ -27,6 +27,7 @@ where
         .service(scope("/api/v1").configure(routes::configure))
         .service(routes::ops::health)
         .service(routes::ops::ready)
+        .service(routes::ops::metrics)
 }
 
 /// The OpenAPI document, exactly as the server serves it.
@@ -58,6 +59,7 @@ pub fn build_app(
 > {
     let cors = cors(&state.config.cors_origins);
     let max_body_bytes = state.config.max_body_bytes;
+    let http_metrics = state.metrics.http.clone();
     let (app, api) = routes_and_document(App::new());
     app.app_data(web::Data::new(state))
         .app_data(web::PayloadConfig::new(max_body_bytes))
@@ -81,6 +83,7 @@ pub fn build_app(
             Err::<HttpResponse, _>(ApiError::not_found())
         }))
         .wrap(cors)
+        .wrap(http_metrics)
         .wrap(from_fn(log_request))
 }
 
@@ -94,8 +97,14 @@ fn cors(origins: &[String]) -> Cors {
             header::IF_MATCH,
             header::HeaderName::from_static("x-api-key"),
             header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static(REQUEST_ID),
         ])
-        .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::HeaderName::from_static(REQUEST_ID),
+        ])
         .max_age(3600);
     if origins.iter().any(|origin| origin == "*") {
         cors = cors.allow_any_origin();

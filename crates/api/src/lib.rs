@@ -12,6 +12,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod mail_intake;
 pub mod mail_notifier;
+pub mod metrics;
 pub mod openapi;
 pub mod request_log;
 pub mod routes;

@@ -6,6 +6,7 @@ use crate::bootstrap;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::metrics::Metrics;
 use actix_web::web;
 use helpdesk_persistence::blobs::{BlobStore, LocalDiskStore};
 use helpdesk_persistence::{Database, DbConnection};
@@ -20,6 +21,7 @@ pub struct AppState {
     pub config: Config,
     /// Attachment content.
     pub blobs: Arc<dyn BlobStore>,
+    pub metrics: Metrics,
 }
 
 impl AppState {
@@ -56,6 +58,7 @@ impl AppState {
             clock,
             config,
             blobs: Arc::new(blobs),
+            metrics: Metrics::new()?,
         })
     }
 

@@ -47,6 +47,18 @@ impl Database {
         self.backend
     }
 
+    /// Each pool's (name, open connections, idle connections); on PostgreSQL one pool serves both.
+    pub fn pool_states(&self) -> Vec<(&'static str, u32, u32)> {
+        let state = |name, pool: &Pool| {
+            let state = pool.state();
+            (name, state.connections, state.idle_connections)
+        };
+        match self.backend {
+            Backend::Sqlite => vec![state("read", &self.readers), state("write", &self.writer)],
+            Backend::Postgres => vec![state("shared", &self.readers)],
+        }
+    }
+
     pub fn migrate(&self) -> Result<Vec<String>, RepoError> {
         let mut connection = self.writer.get()?;
         run_migrations(&mut connection)

@@ -5,6 +5,7 @@
 
 pub mod api_keys;
 pub mod attachments;
+pub mod backlog;
 pub mod blobs;
 pub mod business_hours;
 pub mod connection;

@@ -38,3 +38,15 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
         status: "ok".into(),
     }))
 }
+
+/// Prometheus metrics of this process: requests per route and status with latency histograms,
+/// database pool use, and the shared background queues' backlog and lag.
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String), ServiceUnavailable),
+    security(())
+)]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    crate::metrics::render(state).await
+}
