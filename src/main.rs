@@ -108,9 +108,15 @@ fn serve(bind: Option<String>, demo: bool) -> Result<(), String> {
     actix_web::rt::System::new().block_on(async move {
         spawn_sweeper(&state);
         spawn_webhook_worker(&state);
-        if let Some(url) = &config.smtp_url {
-            spawn_mail_worker(state.clone(), mail_notifier::relay(url)?);
-            tracing::info!(from = %config.mail_from, "notification mail is on");
+        match &config.smtp_url {
+            Some(url) if config.mail_poll_seconds > 0 => {
+                spawn_mail_worker(state.clone(), mail_notifier::relay(url)?);
+                tracing::info!(from = %config.mail_from, "notification mail is on");
+            }
+            Some(_) => tracing::info!(
+                "notification mail is not sent by this process (HELPDESK_MAIL_POLL_SECONDS=0)"
+            ),
+            None => {}
         }
         HttpServer::new(move || build_app(state.clone()))
             .bind(&config.bind)

@@ -60,6 +60,7 @@ async fn files_travel_with_tickets_and_messages(backend: Backend) {
                 ),
                 file("screenshot.png", "application/pdf", PNG),
                 file("../logs/crash log.txt", "application/x-msdownload", log),
+                file("page.html", "text/html", b"<html><script>alert(1)</script></html>"),
             ],
         )
         .await
@@ -88,6 +89,7 @@ async fn files_travel_with_tickets_and_messages(backend: Backend) {
                 "text/plain; charset=utf-8",
                 log.len() as i64
             ),
+            ("page.html", "text/plain; charset=utf-8", 38),
         ]
     );
 
@@ -144,8 +146,8 @@ async fn files_travel_with_tickets_and_messages(backend: Backend) {
         .collect();
     assert_eq!(
         ken_sees,
-        vec![2],
-        "Ken sees his message with two files and no note"
+        vec![3],
+        "Ken sees his message with three files and no note"
     );
     app.post(
         "/api/v1/auth/register",
@@ -179,7 +181,11 @@ async fn files_travel_with_tickets_and_messages(backend: Backend) {
 }
 
 async fn uploads_are_limited_and_checked(backend: Backend) {
-    let app = TestApp::start_with(backend, |config| config.max_attachment_bytes = 1024).await;
+    let app = TestApp::start_with(backend, |config| {
+        config.max_attachment_bytes = 1024;
+        config.max_upload_bytes = 2048;
+    })
+    .await;
     let ken = app.ken().await;
     let topic = software(&app, &ken).await;
     let report =
@@ -232,6 +238,25 @@ async fn uploads_are_limited_and_checked(backend: Backend) {
         .await
         .problem(422);
     assert_eq!(problem["errors"][0]["field"], "subject");
+
+    let third = vec![b'b'; 1000];
+    let problem = app
+        .post_multipart(
+            "/api/v1/tickets",
+            Some(&ken),
+            &[
+                Part::Json("ticket", report.clone()),
+                file("1.txt", "text/plain", &third),
+                file("2.txt", "text/plain", &third),
+                file("3.txt", "text/plain", &third),
+            ],
+        )
+        .await
+        .problem(413);
+    assert!(problem["detail"]
+        .as_str()
+        .unwrap()
+        .contains("2048 bytes of files"));
 
     let mut many = vec![Part::Json("ticket", report.clone())];
     many.extend((0..21).map(|_| file("a.txt", "text/plain", b"a")));
@@ -343,7 +368,96 @@ fn base64_lines(bytes: &[u8]) -> String {
         .join("\r\n")
 }
 
+/// The stored files (not staged ones) under the attachments directory.
+fn kept_files(app: &TestApp) -> usize {
+    let root = &app.state.config.attachments_dir;
+    std::fs::read_dir(root)
+        .unwrap()
+        .map(|entry| entry.unwrap())
+        .filter(|entry| entry.file_name().len() == 2)
+        .map(|fan| std::fs::read_dir(fan.path()).unwrap().count())
+        .sum::<usize>()
+        + std::fs::read_dir(root.join("staging")).unwrap().count()
+}
+
+async fn nothing_is_kept_for_callers_who_may_not_write(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (admin, ken) = (app.admin().await, app.ken().await);
+    let topic = software(&app, &ken).await;
+    let ticket = app
+        .post(
+            "/api/v1/tickets",
+            Some(&ken),
+            &json!({"subject": "Mouse", "body": "Broken.", "help_topic_id": topic}),
+        )
+        .await
+        .expect(201);
+    let path = format!("/api/v1/tickets/{}/messages", ticket["id"]);
+    app.post(
+        "/api/v1/auth/register",
+        None,
+        &json!({"name": "Eve", "email": "eve@example.com", "password": "eve-password"}),
+    )
+    .await
+    .expect(201);
+    let eve = app.login("eve@example.com", "eve-password").await;
+    let reader = app
+        .post(
+            "/api/v1/api-keys",
+            Some(&admin),
+            &json!({"name": "reader", "scopes": ["tickets:read"]}),
+        )
+        .await
+        .expect(201)["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let parts = [
+        Part::Json("message", json!({"body": "let me in"})),
+        file("payload.bin", "application/octet-stream", &[7u8; 4000]),
+    ];
+    app.post_multipart(&path, Some(&eve), &parts)
+        .await
+        .problem(404);
+    app.post_multipart(&path, Some(&reader), &parts)
+        .await
+        .problem(403);
+    app.post_multipart("/api/v1/tickets/999999/messages", Some(&ken), &parts)
+        .await
+        .problem(404);
+    assert_eq!(
+        kept_files(&app),
+        0,
+        "no file was written for a refused request"
+    );
+
+    // A file whose request failed after it was kept is collected later; attached files stay.
+    app.post_multipart(&path, Some(&ken), &parts)
+        .await
+        .expect(201);
+    let orphan = app
+        .state
+        .blobs
+        .put(b"left behind by a failed request")
+        .unwrap();
+    assert_eq!(kept_files(&app), 2);
+    let fresh = std::time::SystemTime::now() - helpdesk_api::file_sweep::GRACE;
+    assert_eq!(
+        helpdesk_api::file_sweep::collect_unreferenced_files(&app.state, fresh).unwrap(),
+        0,
+        "young files are left alone"
+    );
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+    assert_eq!(
+        helpdesk_api::file_sweep::collect_unreferenced_files(&app.state, later).unwrap(),
+        1
+    );
+    assert!(app.state.blobs.get(&orphan).is_err());
+    assert_eq!(kept_files(&app), 1, "the attached file stays");
+}
+
 on_both_databases!(
+    nothing_is_kept_for_callers_who_may_not_write,
     files_travel_with_tickets_and_messages,
     uploads_are_limited_and_checked,
     mailed_attachments_are_kept

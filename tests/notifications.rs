@@ -36,12 +36,13 @@ impl Received {
 }
 
 /// A minimal SMTP server: accepts every mail, except that it answers the next `refusals` MAIL
-/// commands with a temporary failure.
+/// commands with a temporary failure and the next `rejections` RCPT commands with a permanent one.
 #[derive(Clone)]
 struct Sink {
     port: u16,
     mails: Arc<Mutex<Vec<Received>>>,
     refusals: Arc<AtomicUsize>,
+    rejections: Arc<AtomicUsize>,
 }
 
 impl Sink {
@@ -51,6 +52,7 @@ impl Sink {
             port: listener.local_addr().unwrap().port(),
             mails: Arc::default(),
             refusals: Arc::default(),
+            rejections: Arc::default(),
         };
         let server = sink.clone();
         actix_web::rt::spawn(async move {
@@ -83,7 +85,15 @@ impl Sink {
                 }
             } else if command.starts_with("RCPT TO") {
                 recipient = line[8..].trim().trim_matches(['<', '>', ':']).to_owned();
-                b"250 OK\r\n"
+                let reject = self
+                    .rejections
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok();
+                if reject {
+                    b"550 no such user\r\n"
+                } else {
+                    b"250 OK\r\n"
+                }
             } else if command == "DATA" {
                 write.write_all(b"354 go ahead\r\n").await.unwrap();
                 let mut data = String::new();
@@ -269,6 +279,21 @@ async fn a_refused_mail_is_retried_later(backend: Backend) {
     assert_eq!(
         app.state.db.read(outbound_emails::counts).unwrap(),
         (0, 1, 0)
+    );
+
+    // A permanent refusal (550) is not retried.
+    sink.rejections.store(1, Ordering::SeqCst);
+    app.post(
+        "/api/v1/tickets",
+        Some(&ken),
+        &json!({"subject": "Monitor flickers", "body": "Since today.", "help_topic_id": software}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(plan_and_send(&app, &relay).await, (1, 1));
+    assert_eq!(
+        app.state.db.read(outbound_emails::counts).unwrap(),
+        (0, 1, 1)
     );
 }
 

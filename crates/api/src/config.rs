@@ -27,6 +27,8 @@ pub struct Config {
     pub attachments_dir: std::path::PathBuf,
     /// Largest accepted attachment, in bytes.
     pub max_attachment_bytes: usize,
+    /// Most bytes of files one request may carry.
+    pub max_upload_bytes: usize,
     /// Largest accepted inbound mail (raw or JSON), in bytes.
     pub max_mail_bytes: usize,
     /// `smtp://`, `smtps://` or `smtp://...?tls=required` URL of the relay for notification mail; none
@@ -34,6 +36,8 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The `From` of notification mail; its domain also names outgoing Message-IDs.
     pub mail_from: String,
+    /// Seconds between notification mail rounds; 0 turns sending off in this process.
+    pub mail_poll_seconds: u64,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "helpdesk.db";
@@ -56,9 +60,11 @@ impl Default for Config {
             webhook_allow_private: false,
             attachments_dir: "helpdesk-attachments".into(),
             max_attachment_bytes: 10 * 1024 * 1024,
+            max_upload_bytes: 50 * 1024 * 1024,
             max_mail_bytes: 40 * 1024 * 1024,
             smtp_url: None,
             mail_from: "Helpdesk <helpdesk@localhost>".to_owned(),
+            mail_poll_seconds: 5,
         }
     }
 }
@@ -127,6 +133,11 @@ impl Config {
                 defaults.max_attachment_bytes as i64,
             )?)
             .map_err(|_| "HELPDESK_MAX_ATTACHMENT_BYTES is out of range".to_owned())?,
+            max_upload_bytes: usize::try_from(number(
+                "HELPDESK_MAX_UPLOAD_BYTES",
+                defaults.max_upload_bytes as i64,
+            )?)
+            .map_err(|_| "HELPDESK_MAX_UPLOAD_BYTES is out of range".to_owned())?,
             max_mail_bytes: usize::try_from(number(
                 "HELPDESK_MAX_MAIL_BYTES",
                 defaults.max_mail_bytes as i64,
@@ -134,6 +145,11 @@ impl Config {
             .map_err(|_| "HELPDESK_MAX_MAIL_BYTES is out of range".to_owned())?,
             smtp_url: var("HELPDESK_SMTP_URL"),
             mail_from: var("HELPDESK_MAIL_FROM").unwrap_or(defaults.mail_from),
+            mail_poll_seconds: u64::try_from(number(
+                "HELPDESK_MAIL_POLL_SECONDS",
+                defaults.mail_poll_seconds as i64,
+            )?)
+            .map_err(|_| "HELPDESK_MAIL_POLL_SECONDS must not be negative".to_owned())?,
         };
         config.check_cors_origins()?;
         if config.smtp_url.is_some() {

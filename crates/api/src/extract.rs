@@ -8,7 +8,6 @@ use actix_web::http::header;
 use actix_web::web::{self, Bytes};
 use actix_web::{FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
-use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use validator::Validate;
 
@@ -41,37 +40,6 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
             let value: T = parse_json(&bytes)?;
             value.validate().map_err(ApiError::from)?;
             Ok(ValidJson(value))
-        })
-    }
-}
-
-/// A whole mail as a body: limited by `HELPDESK_MAX_MAIL_BYTES` (mail carries attachments, so it may
-/// be larger than other bodies), with problem+json errors.
-#[derive(Debug)]
-pub struct MailBody(pub Bytes);
-
-impl FromRequest for MailBody {
-    type Error = actix_web::Error;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
-
-    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = request
-            .app_data::<web::Data<crate::state::AppState>>()
-            .map_or_else(
-                || crate::config::Config::default().max_mail_bytes,
-                |state| state.config.max_mail_bytes,
-            );
-        let mut payload = payload.take();
-        Box::pin(async move {
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|error| body_error(error.into()))?;
-                if body.len() + chunk.len() > limit {
-                    return Err(body_error(PayloadError::Overflow.into()).into());
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(MailBody(body.freeze()))
         })
     }
 }

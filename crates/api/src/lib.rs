@@ -9,6 +9,7 @@ pub mod config;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod file_sweep;
 pub mod idempotency;
 pub mod mail_intake;
 pub mod mail_notifier;

@@ -2,8 +2,8 @@
 //! RFC 5322 message (`message/rfc822`, parsed with mail-parser), or the JSON that inbound-mail
 //! providers post (Postmark's field names, which several providers and relays share).
 
+use crate::dto::tickets::{MAX_BODY_CHARS, MAX_SUBJECT_CHARS};
 use crate::error::ApiError;
-use crate::uploads::Upload;
 use actix_web::web::Bytes;
 use base64::Engine;
 use helpdesk_domain::attachment::{clean_filename, MAX_FILES_PER_MESSAGE};
@@ -13,7 +13,10 @@ use mail_parser::decoders::html::html_to_text;
 use mail_parser::{Addr, MessageParser, MimeHeaders};
 use serde::Deserialize;
 use utoipa::ToSchema;
-use validator::Validate;
+use validator::{Validate, ValidateEmail};
+
+/// The longest sender name kept, in characters (as the API allows).
+const MAX_NAME_CHARS: usize = 200;
 
 /// The parts of a mail intake needs.
 #[derive(Debug)]
@@ -26,7 +29,8 @@ pub struct Mail {
     /// In-Reply-To, then References.
     pub references: Vec<String>,
     pub automatic: bool,
-    pub files: Vec<Upload>,
+    /// Attachments within the limits: file name and content.
+    pub files: Vec<(String, Bytes)>,
 }
 
 /// A mail as inbound-mail providers post it as JSON (Postmark's shape; unknown fields are ignored).
@@ -106,23 +110,23 @@ pub fn from_raw(raw: &[u8], max_file_bytes: usize) -> Result<Mail, ApiError> {
     };
     let mut references = ids(message.in_reply_to());
     references.extend(ids(message.references()));
-    let mut intake = Intake::new(max_file_bytes);
+    let mut kept = KeptFiles::new(max_file_bytes);
     for part in message.attachments() {
-        intake.attach(part.attachment_name().unwrap_or_default(), part.contents());
+        kept.attach(part.attachment_name().unwrap_or_default(), part.contents());
     }
     let body = strip_quoted_reply(&message.body_text(0).unwrap_or_default());
     Ok(Mail {
         from_email,
         from_name,
         subject: subject_of(message.subject()),
-        body: intake.body_with_notes(body),
+        body: kept.body_with_notes(&body),
         message_id: message.message_id().map(str::to_owned),
         references,
         automatic: is_automatic(
             text("Auto-Submitted").as_deref(),
             text("Precedence").as_deref(),
         ),
-        files: intake.files,
+        files: kept.files,
     })
 }
 
@@ -159,14 +163,14 @@ pub fn from_provider(mail: ProviderMail, max_file_bytes: usize) -> Result<Mail, 
     };
     let mut references = message_ids(header("In-Reply-To"));
     references.extend(message_ids(header("References")));
-    let mut intake = Intake::new(max_file_bytes);
+    let mut kept = KeptFiles::new(max_file_bytes);
     for (index, file) in mail.attachments.iter().enumerate() {
         let content = base64::engine::general_purpose::STANDARD
             .decode(file.content.split_whitespace().collect::<String>())
             .map_err(|_| {
                 ApiError::invalid(&format!("Attachments[{index}].Content"), "is not base64")
             })?;
-        intake.attach(file.name.as_deref().unwrap_or_default(), &content);
+        kept.attach(file.name.as_deref().unwrap_or_default(), &content);
     }
     let text = mail
         .stripped_text_reply
@@ -182,7 +186,7 @@ pub fn from_provider(mail: ProviderMail, max_file_bytes: usize) -> Result<Mail, 
         from_email,
         from_name,
         subject: subject_of(mail.subject.as_deref()),
-        body: intake.body_with_notes(text),
+        body: kept.body_with_notes(&text),
         message_id: message_ids(header("Message-ID"))
             .into_iter()
             .next()
@@ -192,7 +196,7 @@ pub fn from_provider(mail: ProviderMail, max_file_bytes: usize) -> Result<Mail, 
             header("Auto-Submitted").as_deref(),
             header("Precedence").as_deref(),
         ),
-        files: intake.files,
+        files: kept.files,
     })
 }
 
@@ -204,37 +208,48 @@ fn sender(
 ) -> Result<(String, String), ApiError> {
     let email = address
         .map(normalize_email)
-        .filter(|email| email.contains('@'))
         .ok_or_else(|| ApiError::invalid(field, "has no sender address"))?;
-    let name = name
-        .map(str::trim)
+    if email.len() > 254 || !email.validate_email() {
+        return Err(ApiError::invalid(field, "is not a usable email address"));
+    }
+    let name = Some(one_line(name.unwrap_or_default(), MAX_NAME_CHARS))
         .filter(|name| !name.is_empty())
-        .unwrap_or(&email)
-        .to_owned();
+        .unwrap_or_else(|| one_line(&email, MAX_NAME_CHARS));
     Ok((email, name))
 }
 
 fn subject_of(subject: Option<&str>) -> String {
-    subject
-        .map(str::trim)
+    Some(one_line(subject.unwrap_or_default(), MAX_SUBJECT_CHARS))
         .filter(|s| !s.is_empty())
-        .unwrap_or("(no subject)")
+        .unwrap_or_else(|| "(no subject)".to_owned())
+}
+
+/// One line of text as the API accepts it: control characters become spaces, at most `max` characters.
+fn one_line(text: &str, max: usize) -> String {
+    let spaced: String = text
         .chars()
-        .take(255)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    spaced
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(max)
         .collect()
 }
 
 /// The attachments of one mail: kept within the limits; the others are named in a note at the end of
 /// the body (a mail is never refused for its attachments).
-struct Intake {
+struct KeptFiles {
     max_file_bytes: usize,
-    files: Vec<Upload>,
+    files: Vec<(String, Bytes)>,
     notes: Vec<String>,
 }
 
-impl Intake {
+impl KeptFiles {
     fn new(max_file_bytes: usize) -> Self {
-        Intake {
+        KeptFiles {
             max_file_bytes,
             files: Vec::new(),
             notes: Vec::new(),
@@ -254,19 +269,29 @@ impl Intake {
                 "[The attachment \"{filename}\" was not kept: at most {MAX_FILES_PER_MESSAGE} files per message.]"
             ));
         } else {
-            self.files.push(Upload {
-                filename,
-                bytes: Bytes::copy_from_slice(contents),
-            });
+            self.files
+                .push((filename, Bytes::copy_from_slice(contents)));
         }
     }
 
-    fn body_with_notes(&self, body: String) -> String {
-        let mut body = body.trim().to_owned();
-        for note in &self.notes {
-            body.push_str("\n\n");
-            body.push_str(note);
+    /// The body as the API accepts it (no control characters but line breaks and tabs, at most
+    /// the API's length, cut with a note), with the notes on left-out files at the end.
+    fn body_with_notes(&self, body: &str) -> String {
+        let notes: String = self
+            .notes
+            .iter()
+            .map(|note| format!("\n\n{note}"))
+            .collect();
+        let cleaned: String = body
+            .chars()
+            .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+            .collect();
+        let room = MAX_BODY_CHARS.saturating_sub(notes.chars().count() + 200);
+        let mut text = cleaned.trim().to_owned();
+        if text.chars().count() > room {
+            text = text.chars().take(room).collect();
+            text.push_str("\n\n[The message was cut here: it was longer than a message may be.]");
         }
-        body.trim().to_owned()
+        (text + &notes).trim().to_owned()
     }
 }

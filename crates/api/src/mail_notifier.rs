@@ -15,7 +15,7 @@ use helpdesk_domain::webhook::retry_delay;
 use helpdesk_domain::{Ticket, TicketScope};
 use helpdesk_persistence::events::{self, FeedQuery};
 use helpdesk_persistence::outbound_emails::{self, NewOutboundEmail, OutboundEmail};
-use helpdesk_persistence::{messages, tickets, users};
+use helpdesk_persistence::{messages, tickets, users, RepoError};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -25,10 +25,11 @@ use std::collections::HashMap;
 
 pub type Relay = AsyncSmtpTransport<Tokio1Executor>;
 
-/// How many events one planning transaction reads, and mails one claim takes.
+/// How many events one planning transaction reads.
 const BATCH: i64 = 100;
-const SEND_BATCH: i64 = 20;
-/// Longer than a whole send batch can take (each mail times out after `TIMEOUT_SECONDS`).
+/// One mail is claimed right before it is sent, leased for far longer than one SMTP conversation
+/// can take (each of its steps times out after `TIMEOUT_SECONDS`). Replicas' clocks must agree
+/// (NTP) to well within this.
 const LEASE_SECONDS: i64 = 600;
 const TIMEOUT_SECONDS: u64 = 20;
 
@@ -67,11 +68,12 @@ pub fn plan(state: &AppState, now: DateTime<Utc>) -> Result<usize, ApiError> {
                     Entry::Occupied(known) => known.into_mut(),
                     Entry::Vacant(new) => new.insert(tickets::find_ticket(c, event.ticket_id)?),
                 };
-                for notice in notices_for(event, ticket) {
-                    let recipient = users::find_user(c, notice.recipient_id)?;
-                    if !recipient.active {
-                        continue;
-                    }
+                for notice in notices_for(event, ticket, now) {
+                    let recipient = match users::find_user(c, notice.recipient_id) {
+                        Ok(user) if user.active => user,
+                        Ok(_) | Err(RepoError::NotFound) => continue,
+                        Err(error) => return Err(error.into()),
+                    };
                     let quoted = match (notice.kind, event.data["message_id"].as_i64()) {
                         (NoticeKind::Reply, Some(id)) => Some(messages::find_message(c, id)?),
                         _ => None,
@@ -115,7 +117,9 @@ pub fn plan(state: &AppState, now: DateTime<Utc>) -> Result<usize, ApiError> {
     }
 }
 
-/// Sends every due mail once. Returns how many were attempted.
+/// Sends every due mail once, claiming each right before it goes out. Returns how many were
+/// attempted. A refused address or a permanent SMTP error (5xx) fails the mail at once; anything else
+/// is retried with backoff.
 pub async fn send_due(state: &AppState, relay: &Relay) -> Result<usize, ApiError> {
     let from: Mailbox = state
         .config
@@ -127,33 +131,38 @@ pub async fn send_due(state: &AppState, relay: &Relay) -> Result<usize, ApiError
         let now = state.clock.now();
         let lease_until = now + Duration::seconds(LEASE_SECONDS);
         let claimed = state
-            .write(move |c| Ok(outbound_emails::claim_due(c, now, lease_until, SEND_BATCH)?))
+            .write(move |c| Ok(outbound_emails::claim_due(c, now, lease_until, 1)?))
             .await?;
-        if claimed.is_empty() {
+        let Some(mail) = claimed.into_iter().next() else {
             return Ok(attempted);
+        };
+        attempted += 1;
+        // (error, whether trying again can help)
+        let failure = match build(&from, &mail) {
+            Ok(message) => relay
+                .send(message)
+                .await
+                .err()
+                .map(|error| (error.to_string(), !error.is_permanent())),
+            Err(error) => Some((error, false)),
+        };
+        let now = state.clock.now();
+        let jitter = rand::thread_rng().gen_range(-0.2..=0.2);
+        let retry_at = match &failure {
+            Some((_, true)) => retry_delay(mail.attempts + 1, jitter).map(|delay| now + delay),
+            _ => None,
+        };
+        if let Some((error, _)) = &failure {
+            tracing::warn!(mail = mail.id, ticket = mail.ticket_id, %error, retry = retry_at.is_some(), "notification mail failed");
         }
-        for mail in claimed {
-            attempted += 1;
-            let failure = match build(&from, &mail) {
-                Ok(message) => relay.send(message).await.err().map(|e| e.to_string()),
-                Err(error) => Some(error),
-            };
-            let now = state.clock.now();
-            let jitter = rand::thread_rng().gen_range(-0.2..=0.2);
-            let retry_at = failure
-                .as_ref()
-                .and_then(|_| retry_delay(mail.attempts + 1, jitter))
-                .map(|delay| now + delay);
-            if let Some(error) = &failure {
-                tracing::warn!(mail = mail.id, ticket = mail.ticket_id, %error, "notification mail failed");
-            }
-            state
-                .write(move |c| {
-                    let failure = failure.as_deref().map(|error| (error, retry_at));
-                    Ok(outbound_emails::record_attempt(c, &mail, failure, now)?)
-                })
-                .await?;
-        }
+        state
+            .write(move |c| {
+                let failure = failure
+                    .as_ref()
+                    .map(|(error, _)| (error.as_str(), retry_at));
+                Ok(outbound_emails::record_attempt(c, &mail, failure, now)?)
+            })
+            .await?;
     }
 }
 
@@ -191,9 +200,9 @@ fn build(from: &Mailbox, mail: &OutboundEmail) -> Result<Message, String> {
         .map_err(|error| error.to_string())
 }
 
-/// Plans and sends notification mail in the background, every `HELPDESK_WEBHOOK_POLL_SECONDS`.
+/// Plans and sends notification mail in the background, every `HELPDESK_MAIL_POLL_SECONDS`.
 pub fn spawn_mail_worker(state: AppState, relay: Relay) {
-    let seconds = state.config.webhook_poll_seconds;
+    let seconds = state.config.mail_poll_seconds;
     if seconds == 0 {
         return;
     }

@@ -239,10 +239,32 @@ pub fn spawn_sweeper(state: &crate::state::AppState) {
         return;
     }
     let (db, clock) = (state.db.clone(), state.clock.clone());
+    let files = state.clone();
     actix_web::rt::spawn(async move {
         let mut ticks = actix_web::rt::time::interval(std::time::Duration::from_secs(seconds));
+        let mut files_collected_at: Option<std::time::Instant> = None;
         loop {
             ticks.tick().await;
+            // Hourly: unreferenced attachment files (listing the store is not free).
+            if files_collected_at.is_none_or(|at| at.elapsed() >= crate::file_sweep::GRACE) {
+                files_collected_at = Some(std::time::Instant::now());
+                let state = files.clone();
+                let cutoff = std::time::SystemTime::now() - crate::file_sweep::GRACE;
+                match actix_web::web::block(move || {
+                    crate::file_sweep::collect_unreferenced_files(&state, cutoff)
+                })
+                .await
+                {
+                    Ok(Ok(0)) => {}
+                    Ok(Ok(removed)) => {
+                        tracing::info!(removed, "unreferenced attachment files removed")
+                    }
+                    Ok(Err(error)) => tracing::error!(%error, "removing unreferenced files failed"),
+                    Err(error) => {
+                        tracing::error!(%error, "removing unreferenced files could not run")
+                    }
+                }
+            }
             let (db, now) = (db.clone(), clock.now());
             match actix_web::web::block(move || {
                 sweep(&db, now).and_then(|checked| forget_old_keys(&db, now).map(|_| checked))

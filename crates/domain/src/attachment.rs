@@ -9,6 +9,8 @@ use chrono::{DateTime, Utc};
 pub const MAX_FILES_PER_MESSAGE: usize = 20;
 /// The longest file name kept, in characters.
 pub const MAX_FILENAME_CHARS: usize = 255;
+/// How many leading bytes decide a file's type.
+pub const SNIFF_BYTES: usize = 8192;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attachment {
@@ -33,12 +35,13 @@ pub struct NewAttachment {
 }
 
 /// A file name safe to record and to send back in `Content-Disposition`: the last path component,
-/// without control characters, at most [`MAX_FILENAME_CHARS`] characters, never empty.
+/// without control or direction-changing characters (`invoice\u{202E}fdp.exe` would show as
+/// `invoiceexe.pdf`), at most [`MAX_FILENAME_CHARS`] characters, never empty.
 pub fn clean_filename(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = base
         .chars()
-        .filter(|c| !c.is_control() && *c != '"')
+        .filter(|c| !c.is_control() && !is_invisible_format(*c) && *c != '"')
         .take(MAX_FILENAME_CHARS)
         .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').trim();
@@ -49,14 +52,28 @@ pub fn clean_filename(name: &str) -> String {
     }
 }
 
-/// The content type of `bytes`: known binary formats by their magic numbers, UTF-8 text as
-/// `text/plain`, anything else as `application/octet-stream`.
-pub fn sniff_content_type(bytes: &[u8]) -> String {
-    if let Some(kind) = infer::get(bytes) {
+/// Zero-width and bidirectional formatting characters (Unicode's format category in common use).
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}' | '\u{061C}')
+}
+
+/// The content type of a file from its first bytes (up to [`SNIFF_BYTES`]): known binary formats by
+/// their magic numbers, UTF-8 text (including HTML, XML and scripts, which are never served as such)
+/// as `text/plain`, anything else as `application/octet-stream`.
+pub fn sniff_content_type(head: &[u8]) -> String {
+    if let Some(kind) = infer::get(head).filter(|k| k.matcher_type() != infer::MatcherType::Text) {
         return kind.mime_type().to_owned();
     }
-    let is_text = std::str::from_utf8(bytes)
-        .is_ok_and(|text| !text.chars().any(|c| c.is_control() && !c.is_whitespace()));
+    // The head may end inside a multi-byte character.
+    let text = match std::str::from_utf8(head) {
+        Ok(text) => Some(text),
+        Err(error) if error.error_len().is_none() => {
+            std::str::from_utf8(&head[..error.valid_up_to()]).ok()
+        }
+        Err(_) => None,
+    };
+    let is_text =
+        text.is_some_and(|text| !text.chars().any(|c| c.is_control() && !c.is_whitespace()));
     if is_text {
         "text/plain; charset=utf-8".to_owned()
     } else {
@@ -74,6 +91,7 @@ mod tests {
         assert_eq!(clean_filename("C:\\Users\\ken\\log.txt"), "log.txt");
         assert_eq!(clean_filename("re\u{0}port\n.pdf"), "report.pdf");
         assert_eq!(clean_filename("say \"hi\".txt"), "say hi.txt");
+        assert_eq!(clean_filename("invoice\u{202E}fdp.exe"), "invoicefdp.exe");
         assert_eq!(clean_filename(".htaccess"), "htaccess");
         assert_eq!(clean_filename("  "), "attachment");
         assert_eq!(clean_filename("dir/"), "attachment");
@@ -99,5 +117,18 @@ mod tests {
             "application/octet-stream"
         );
         assert_eq!(sniff_content_type(b""), "text/plain; charset=utf-8");
+        for markup in [
+            "<html><script>alert(1)</script></html>",
+            "<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>",
+            "#!/bin/sh\nrm -rf /",
+        ] {
+            assert_eq!(sniff_content_type(markup.as_bytes()), "text/plain; charset=utf-8", "{markup}");
+        }
+        let cut = "é".repeat(10);
+        assert_eq!(
+            sniff_content_type(&cut.as_bytes()[..7]),
+            "text/plain; charset=utf-8",
+            "a head cut inside a character is still text"
+        );
     }
 }

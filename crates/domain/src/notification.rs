@@ -7,6 +7,11 @@
 
 use crate::event::TicketEvent;
 use crate::ticket::Ticket;
+use chrono::{DateTime, Duration, Utc};
+
+/// Events older than this mail nobody (after mail was off for a while, a late acknowledgement would
+/// only confuse).
+pub const STALE_AFTER_HOURS: i64 = 24;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoticeKind {
@@ -25,13 +30,17 @@ pub struct Notice {
     pub recipient_id: i64,
 }
 
-/// The mails `event` of `ticket` calls for. Internal events (notes, staff-side changes) never mail
-/// the requester.
-pub fn notices_for(event: &TicketEvent, ticket: &Ticket) -> Vec<Notice> {
+/// The mails `event` of `ticket` calls for at `now`. Internal events (notes, staff-side changes) never
+/// mail the requester; public replies by staff or by an integration (an API key) do.
+pub fn notices_for(event: &TicketEvent, ticket: &Ticket, now: DateTime<Utc>) -> Vec<Notice> {
+    if now - event.created_at > Duration::hours(STALE_AFTER_HOURS) {
+        return Vec::new();
+    }
     let notice = |kind, recipient_id| vec![Notice { kind, recipient_id }];
+    let by_staff = matches!(event.data["author_type"].as_str(), Some("agent" | "system"));
     match event.kind.as_str() {
         "created" => notice(NoticeKind::Received, ticket.requester_id),
-        "message_added" if !event.internal && event.data["author_type"] == "agent" => {
+        "message_added" if !event.internal && by_staff => {
             notice(NoticeKind::Reply, ticket.requester_id)
         }
         "assigned" => match event.data["to"].as_i64() {
@@ -138,12 +147,12 @@ pub fn ticket_number_in_references(ids: &[String], domain: &str) -> Option<Strin
 
 /// The domain part of a `From` address such as `Helpdesk <support@example.com>`.
 pub fn domain_of(address: &str) -> &str {
-    address
-        .rsplit('@')
-        .next()
-        .unwrap_or("localhost")
-        .trim_end_matches('>')
-        .trim()
+    match address.rsplit_once('@') {
+        Some((_, domain)) if !domain.trim_end_matches('>').trim().is_empty() => {
+            domain.trim_end_matches('>').trim()
+        }
+        _ => "localhost",
+    }
 }
 
 #[cfg(test)]
@@ -152,6 +161,10 @@ mod tests {
     use crate::enums::ActorType;
     use chrono::Utc;
     use serde_json::json;
+
+    fn now() -> chrono::DateTime<Utc> {
+        crate::ticket::tests::at(9, 0)
+    }
 
     fn ticket() -> Ticket {
         let mut ticket = crate::ticket::tests::kens_ticket();
@@ -175,7 +188,7 @@ mod tests {
             actor_id,
             data,
             internal,
-            created_at: Utc::now(),
+            created_at: now(),
         }
     }
 
@@ -189,7 +202,7 @@ mod tests {
             }]
         };
         assert_eq!(
-            notices_for(&event("created", Some(4), false, json!({})), &t),
+            notices_for(&event("created", Some(4), false, json!({})), &t, now()),
             to_requester(NoticeKind::Received)
         );
         assert_eq!(
@@ -200,7 +213,8 @@ mod tests {
                     false,
                     json!({"author_type": "agent"})
                 ),
-                &t
+                &t,
+                now()
             ),
             to_requester(NoticeKind::Reply)
         );
@@ -211,7 +225,8 @@ mod tests {
                 true,
                 json!({"author_type": "agent"})
             ),
-            &t
+            &t,
+            now()
         )
         .is_empty());
         assert!(notices_for(
@@ -221,10 +236,16 @@ mod tests {
                 false,
                 json!({"author_type": "customer"})
             ),
-            &t
+            &t,
+            now()
         )
         .is_empty());
-        assert!(notices_for(&event("status_changed", Some(3), false, json!({})), &t).is_empty());
+        assert!(notices_for(
+            &event("status_changed", Some(3), false, json!({})),
+            &t,
+            now()
+        )
+        .is_empty());
     }
 
     #[test]
@@ -233,14 +254,34 @@ mod tests {
         assert_eq!(
             notices_for(
                 &event("assigned", Some(2), true, json!({"from": null, "to": 3})),
-                &t
+                &t,
+                now()
             ),
             vec![Notice {
                 kind: NoticeKind::Assigned,
                 recipient_id: 3
             }]
         );
-        assert!(notices_for(&event("assigned", Some(3), true, json!({"to": 3})), &t).is_empty());
+        assert!(notices_for(
+            &event("assigned", Some(3), true, json!({"to": 3})),
+            &t,
+            now()
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn integrations_reply_like_staff_and_stale_events_mail_nobody() {
+        let t = ticket();
+        let by_key = event(
+            "message_added",
+            None,
+            false,
+            json!({"author_type": "system"}),
+        );
+        assert_eq!(notices_for(&by_key, &t, now()).len(), 1);
+        let late = now() + Duration::hours(STALE_AFTER_HOURS + 1);
+        assert!(notices_for(&event("created", Some(4), false, json!({})), &t, late).is_empty());
     }
 
     #[test]
@@ -311,5 +352,6 @@ mod tests {
             "help.example.com"
         );
         assert_eq!(domain_of("support@help.example.com"), "help.example.com");
+        assert_eq!(domain_of("no address"), "localhost");
     }
 }

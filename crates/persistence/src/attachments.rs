@@ -107,3 +107,17 @@ pub fn find_attachment(connection: &mut DbConnection, id: i64) -> RepoResult<(At
         .first::<(AttachmentRow, bool)>(connection)?;
     Ok((from_row(row), internal))
 }
+
+/// Those of `keys` (stored files) that no attachment refers to.
+pub fn unreferenced(connection: &mut DbConnection, keys: &[String]) -> RepoResult<Vec<String>> {
+    let mut unused = Vec::new();
+    for chunk in keys.chunks(500) {
+        let used: Vec<String> = attachments::table
+            .filter(attachments::sha256.eq_any(chunk))
+            .select(attachments::sha256)
+            .distinct()
+            .load(connection)?;
+        unused.extend(chunk.iter().filter(|key| !used.contains(key)).cloned());
+    }
+    Ok(unused)
+}

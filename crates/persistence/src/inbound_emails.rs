@@ -7,6 +7,18 @@ use crate::time::to_db;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
+/// Serializes the intake of one Message-ID until the transaction ends (PostgreSQL; SQLite's writes
+/// are serialized already), so that two deliveries of one mail cannot both pass the duplicate check.
+pub fn lock_message_id(connection: &mut DbConnection, message_id: &str) -> RepoResult<()> {
+    if let DbConnection::Postgres(pg) = connection {
+        // The two-key form keeps these locks apart from single-key ones (the migrations' lock).
+        diesel::sql_query("SELECT pg_advisory_xact_lock(7301, hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(message_id)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
 /// The ticket a mail with one of these Message-IDs went to (the newest, when several did).
 pub fn ticket_of(connection: &mut DbConnection, message_ids: &[String]) -> RepoResult<Option<i64>> {
     if message_ids.is_empty() {

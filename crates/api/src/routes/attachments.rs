@@ -1,7 +1,7 @@
 use crate::auth::caller::Caller;
 use crate::dto::attachments::FileContent;
 use crate::error::ApiError;
-use crate::openapi::{BadRequest, NotFound, Unauthorized};
+use crate::openapi::{Forbidden, NotFound, Unauthorized};
 use crate::routes::tickets::load_visible_ticket;
 use crate::state::AppState;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
@@ -20,10 +20,10 @@ pub fn configure(config: &mut ServiceConfig) {
     tag = "tickets",
     params(("id" = i64, Path, description = "Attachment id")),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream", body = inline(FileContent),
+        (status = 200, description = "The file, with its sniffed type (`application/octet-stream` when unknown)", content_type = "application/octet-stream", body = inline(FileContent),
             headers(("Content-Disposition" = String, description = "`attachment` with the file name"),
                     ("ETag" = String, description = "The content's SHA-256"))),
-        BadRequest, Unauthorized, NotFound
+        Unauthorized, Forbidden, NotFound
     ),
     security(("bearer" = []), ("api_key" = []))
 )]

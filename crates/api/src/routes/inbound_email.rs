@@ -1,7 +1,7 @@
 use crate::auth::caller::Caller;
 use crate::dto::tickets::CreateTicketRequest;
 use crate::error::ApiError;
-use crate::extract::{parse_json, MailBody, ValidQuery};
+use crate::extract::{parse_json, ValidQuery};
 use crate::mail_intake::{self, Mail, ProviderMail};
 use crate::openapi::{
     BadRequest, Forbidden, PayloadTooLarge, Unauthorized, Unprocessable, UnsupportedMediaType,
@@ -9,7 +9,7 @@ use crate::openapi::{
 use crate::routes::messages::{post_message, NewPost};
 use crate::routes::tickets::file_ticket;
 use crate::state::AppState;
-use crate::uploads::store_files;
+use crate::uploads::{keep_bytes, read_limited};
 use actix_web::http::{header, StatusCode};
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -73,9 +73,10 @@ async fn inbound_email(
     state: web::Data<AppState>,
     caller: Caller,
     ValidQuery(params): ValidQuery<InboundParams>,
-    MailBody(raw): MailBody,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     ensure(&caller.actor, Action::TakeInMail)?;
+    let raw = read_limited(payload, state.config.max_mail_bytes).await?;
     let content_type = http
         .headers()
         .get(header::CONTENT_TYPE)
@@ -88,6 +89,7 @@ async fn inbound_email(
         }
         Some(t) if t.subtype() == mime::JSON => {
             let provider: ProviderMail = parse_json(&raw)?;
+            drop(raw);
             provider.validate().map_err(ApiError::from)?;
             mail_intake::from_provider(provider, max_file_bytes)?
         }
@@ -107,7 +109,7 @@ async fn inbound_email(
         }));
     }
     let now = state.clock.now();
-    let files = store_files(&state, std::mem::take(&mut mail.files)).await?;
+    let files = keep_bytes(&state, std::mem::take(&mut mail.files)).await?;
     let our_domain = domain_of(&state.config.mail_from).to_owned();
     let result = state
         .write(move |c| {
@@ -140,6 +142,8 @@ fn take_in(
     now: DateTime<Utc>,
 ) -> Result<InboundResult, ApiError> {
     if let Some(id) = &mail.message_id {
+        // A provider retrying while the first delivery is still being taken in waits for it here.
+        inbound_emails::lock_message_id(c, id)?;
         if let Some(ticket_id) = inbound_emails::ticket_of(c, std::slice::from_ref(id))? {
             return Ok(InboundResult {
                 action: "duplicate".into(),
@@ -169,6 +173,7 @@ fn take_in(
             } else {
                 &mail.body
             };
+            let ticket = tickets::find_ticket_for_update(c, ticket.id)?;
             let post = NewPost {
                 author_name: &requester.name,
                 body,
@@ -202,6 +207,8 @@ fn take_in(
                 priority: None,
                 external_id: None,
             };
+            // Intake cleaned the mail's fields; this is the API's own check as a safety net.
+            request.validate().map_err(ApiError::from)?;
             let (ticket, _) = file_ticket(c, gateway, &request, files, TicketSource::Email, now)?;
             ("created", ticket.id)
         }

@@ -14,14 +14,14 @@ use crate::routes::tickets::{
 };
 use crate::sla_service::store_ticket_change;
 use crate::state::AppState;
-use crate::uploads::{store_files, WithFiles};
+use crate::uploads::{keep_files, read_form};
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use helpdesk_domain::attachment::{Attachment, NewAttachment};
 use helpdesk_domain::message::add_message;
 use helpdesk_domain::message::Message;
-use helpdesk_domain::permissions::can_see_internal;
+use helpdesk_domain::permissions::{can_see_internal, ensure, Action};
 use helpdesk_domain::{Actor, Ticket};
 use helpdesk_persistence::DbConnection;
 use helpdesk_persistence::{attachments, events, messages};
@@ -100,11 +100,20 @@ async fn create_message(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<i64>,
-    form: WithFiles<CreateMessageRequest>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let (id, now) = (id.into_inner(), state.clock.now());
+    // Whether the caller may write here is known before a byte of the body is read.
+    let actor = caller.actor.clone();
+    state
+        .read(move |c| {
+            load_visible_ticket(c, &actor, id)?;
+            Ok(ensure(&actor, Action::WriteTickets)?)
+        })
+        .await?;
+    let form = read_form::<CreateMessageRequest>(&http, payload, &state).await?;
     let request = form.request;
-    let files = store_files(&state, form.files).await?;
+    let files = keep_files(&state, form.files).await?;
     let idempotency = IdempotencyKey::from_request(&http, &caller.actor, &(&request, &files))?;
     if let Some(key) = &idempotency {
         if let Some(answer) = key.claim(&state, now).await? {

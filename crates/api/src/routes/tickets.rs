@@ -14,7 +14,7 @@ use crate::openapi::{
 use crate::routes::referenced;
 use crate::sla_service::store_ticket_change;
 use crate::state::AppState;
-use crate::uploads::{store_files, WithFiles};
+use crate::uploads::{keep_files, read_form};
 use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
@@ -72,12 +72,13 @@ async fn create_ticket(
     http: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
-    form: WithFiles<CreateTicketRequest>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     ensure(&caller.actor, Action::CreateTicket)?;
     let now = state.clock.now();
+    let form = read_form::<CreateTicketRequest>(&http, payload, &state).await?;
     let request = form.request;
-    let files = store_files(&state, form.files).await?;
+    let files = keep_files(&state, form.files).await?;
     let idempotency = IdempotencyKey::from_request(&http, &caller.actor, &(&request, &files))?;
     if let Some(key) = &idempotency {
         if let Some(answer) = key.claim(&state, now).await? {
