@@ -38,6 +38,11 @@ pub struct Config {
     pub mail_from: String,
     /// Seconds between notification mail rounds; 0 turns sending off in this process.
     pub mail_poll_seconds: u64,
+    /// Login attempts per account per 15 minutes, and per client address per minute.
+    pub login_attempts_per_account: u32,
+    pub login_attempts_per_address: u32,
+    /// Whether the client address comes from `Forwarded`/`X-Forwarded-For` (behind a trusted proxy).
+    pub trust_proxy: bool,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "helpdesk.db";
@@ -65,6 +70,9 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "Helpdesk <helpdesk@localhost>".to_owned(),
             mail_poll_seconds: 5,
+            login_attempts_per_account: 10,
+            login_attempts_per_address: 60,
+            trust_proxy: false,
         }
     }
 }
@@ -150,6 +158,22 @@ impl Config {
                 defaults.mail_poll_seconds as i64,
             )?)
             .map_err(|_| "HELPDESK_MAIL_POLL_SECONDS must not be negative".to_owned())?,
+            login_attempts_per_account: u32::try_from(number(
+                "HELPDESK_LOGIN_ATTEMPTS_PER_ACCOUNT",
+                i64::from(defaults.login_attempts_per_account),
+            )?)
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or("HELPDESK_LOGIN_ATTEMPTS_PER_ACCOUNT must be a positive number")?,
+            login_attempts_per_address: u32::try_from(number(
+                "HELPDESK_LOGIN_ATTEMPTS_PER_ADDRESS",
+                i64::from(defaults.login_attempts_per_address),
+            )?)
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or("HELPDESK_LOGIN_ATTEMPTS_PER_ADDRESS must be a positive number")?,
+            trust_proxy: var("HELPDESK_TRUST_PROXY")
+                .is_some_and(|value| value == "true" || value == "1"),
         };
         config.check_cors_origins()?;
         if config.smtp_url.is_some() {

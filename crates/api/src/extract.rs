@@ -57,6 +57,11 @@ fn body_error(error: actix_web::Error) -> ApiError {
 
 /// Malformed JSON is a 400; well-formed JSON of the wrong shape is a 422 naming the field.
 pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if nesting_depth(bytes) > MAX_JSON_DEPTH {
+        return Err(ApiError::bad_request(format!(
+            "the body is nested more than {MAX_JSON_DEPTH} levels deep"
+        )));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -78,6 +83,36 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
 }
 
 /// serde_json appends "at line 1 column 9"; the field path already says where.
+/// No request of this API nests deeper; anything deeper is refused before it is parsed.
+pub const MAX_JSON_DEPTH: usize = 32;
+
+/// The deepest nesting of arrays and objects in a JSON text (strings are skipped; malformed text is
+/// left to the parser).
+fn nesting_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &byte in bytes {
+        if in_string {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 /// The field an error is about: the path where it happened, or the field it found missing there.
 fn field_of(path: &str, message: &str) -> String {
     let missing = message
@@ -195,6 +230,18 @@ mod tests {
             problem.errors[0].message.contains("unknown variant"),
             "{}",
             problem.errors[0].message
+        );
+        assert_eq!(
+            nesting_depth(br#"{"a": [1, {"b": "[[[{{"}], "c": "\\"]"}"#),
+            3
+        );
+        let deep = format!("{{\"subject\": {}1{}}}", "[".repeat(40), "]".repeat(40));
+        assert_eq!(
+            parse_json::<Body>(deep.as_bytes())
+                .unwrap_err()
+                .problem()
+                .status,
+            400
         );
         let missing = parse_json::<Body>(b"{}").unwrap_err().problem();
         assert_eq!(

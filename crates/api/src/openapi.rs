@@ -77,6 +77,7 @@ problem_responses! {
     PayloadTooLarge => 413, "The body is too large";
     UnsupportedMediaType => 415, "The body is not application/json";
     Unprocessable => 422, "Validation failed; `errors` names the fields";
+    TooManyRequests => 429, "Too many attempts; `Retry-After` says when to try again";
     ServiceUnavailable => 503, "The database is unavailable";
 }
 

@@ -1,6 +1,7 @@
 //! What every handler shares: the database, the token keys, the clock and the settings.
 
 use crate::auth::jwt::JwtKeys;
+use crate::auth::login_throttle::LoginThrottle;
 use crate::auth::password::Passwords;
 use crate::bootstrap;
 use crate::clock::Clock;
@@ -22,6 +23,7 @@ pub struct AppState {
     /// Attachment content.
     pub blobs: Arc<dyn BlobStore>,
     pub metrics: Metrics,
+    pub login_throttle: LoginThrottle,
 }
 
 impl AppState {
@@ -50,6 +52,10 @@ impl AppState {
                 config.attachments_dir.display()
             )
         })?;
+        let login_throttle = LoginThrottle::new(
+            config.login_attempts_per_account,
+            config.login_attempts_per_address,
+        );
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         Ok(AppState {
             db,
@@ -59,6 +65,7 @@ impl AppState {
             config,
             blobs: Arc::new(blobs),
             metrics: Metrics::new()?,
+            login_throttle,
         })
     }
 

@@ -4,4 +4,5 @@
 pub mod api_key;
 pub mod caller;
 pub mod jwt;
+pub mod login_throttle;
 pub mod password;

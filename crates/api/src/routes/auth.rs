@@ -3,10 +3,12 @@ use crate::dto::auth::{LoginRequest, RegisterRequest, TokenResponse, UserRespons
 use crate::error::ApiError;
 use crate::extract::ValidJson;
 use crate::openapi::{
-    BadRequest, Conflict, Forbidden, Unauthorized, Unprocessable, UnsupportedMediaType,
+    BadRequest, Conflict, Forbidden, TooManyRequests, Unauthorized, Unprocessable,
+    UnsupportedMediaType,
 };
 use crate::state::AppState;
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use helpdesk_domain::user::normalize_email;
 use helpdesk_domain::Role;
 use helpdesk_persistence::users::{self, NewUser};
@@ -16,19 +18,33 @@ pub fn configure(config: &mut ServiceConfig) {
     config.service(login).service(register).service(me);
 }
 
-/// Signs in with email and password. A failure never says whether the email exists.
+/// Signs in with email and password. A failure never says whether the email exists. Attempts are
+/// throttled per account and per client address (429 with `Retry-After`, before any password check).
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
-    responses((status = 200, description = "An access token", body = TokenResponse), BadRequest, Unauthorized, UnsupportedMediaType, Unprocessable),
+    responses((status = 200, description = "An access token", body = TokenResponse), BadRequest, Unauthorized, UnsupportedMediaType, Unprocessable, TooManyRequests),
     security(())
 )]
 #[post("/auth/login")]
 async fn login(
+    http: HttpRequest,
     state: web::Data<AppState>,
     ValidJson(request): ValidJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let email = normalize_email(&request.email);
+    let address = client_address(&http, state.config.trust_proxy);
+    state
+        .login_throttle
+        .attempt(&email, address)
+        .map_err(|seconds| {
+            ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                "too many login attempts; try again later",
+            )
+            .with_retry_after(seconds)
+        })?;
     let found = state
         .read(move |c| Ok(users::find_credentials(c, &email)?))
         .await?;
@@ -104,4 +120,19 @@ async fn me(caller: Caller) -> Result<HttpResponse, ApiError> {
         _ => Vec::new(),
     };
     Ok(HttpResponse::Ok().json(UserResponse::new(user, department_ids)))
+}
+
+/// The client's address: the connection's peer, or (behind a trusted proxy) the one the proxy names.
+fn client_address(http: &HttpRequest, trust_proxy: bool) -> Option<std::net::IpAddr> {
+    if trust_proxy {
+        let info = http.connection_info();
+        let named = info.realip_remote_addr()?;
+        named
+            .parse::<std::net::SocketAddr>()
+            .map(|socket| socket.ip())
+            .or_else(|_| named.trim_matches(['[', ']']).parse())
+            .ok()
+    } else {
+        http.peer_addr().map(|socket| socket.ip())
+    }
 }
