@@ -82,6 +82,23 @@ async fn malformed_requests_are_problems(backend: Backend) {
         .problem(422);
     assert_eq!(problem["errors"][0]["field"], "requester.email");
 
+    // A known path with a method it does not take: 405 with `Allow`; an unknown path: 404.
+    let put = app.server.put("/api/v1/tickets");
+    let refused = app.send(put, Some(&jane), None).await;
+    assert_eq!(refused.header("allow").as_deref(), Some("GET, POST"));
+    assert_eq!(refused.problem(405)["code"], "method_not_allowed");
+    let delete = app.server.delete("/api/v1/tickets/1/messages");
+    assert_eq!(
+        app.send(delete, Some(&jane), None)
+            .await
+            .header("allow")
+            .as_deref(),
+        Some("GET, POST")
+    );
+    app.get("/api/v1/no-such-thing", Some(&jane))
+        .await
+        .problem(404);
+
     // Too large: 413. Wrong content type: 415.
     let huge = json!({"subject": "x", "body": "y".repeat(100 * 1024)});
     let form = app

@@ -2,6 +2,7 @@
 
 use crate::error::ApiError;
 use crate::extract::{path_config, query_config};
+use crate::known_paths::KnownPaths;
 use crate::openapi::{document_implied_errors, ApiDoc};
 use crate::request_log::{log_request, REQUEST_ID};
 use crate::routes;
@@ -11,7 +12,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpResponse};
+use actix_web::{web, App, HttpRequest, HttpResponse};
 use utoipa::OpenApi;
 use utoipa_actix_web::{scope, AppExt, UtoipaApp};
 use utoipa_swagger_ui::SwaggerUi;
@@ -61,6 +62,7 @@ pub fn build_app(
     let max_body_bytes = state.config.max_body_bytes;
     let http_metrics = state.metrics.http.clone();
     let (app, api) = routes_and_document(App::new());
+    let known = KnownPaths::of(&api);
     app.app_data(web::Data::new(state))
         .app_data(web::PayloadConfig::new(max_body_bytes))
         .app_data(path_config())
@@ -79,12 +81,21 @@ pub fn build_app(
                     .finish()
             }),
         )
-        .default_service(web::to(|| async {
-            Err::<HttpResponse, _>(ApiError::not_found())
+        .default_service(web::to(move |request: HttpRequest| {
+            let allowed = known.methods_of(request.path()).map(<[_]>::to_vec);
+            async move { Err::<HttpResponse, _>(unrouted(allowed)) }
         }))
         .wrap(cors)
         .wrap(http_metrics)
         .wrap(from_fn(log_request))
+}
+
+/// What a request no route took gets: 405 with `Allow` for a known path, else 404.
+fn unrouted(allowed: Option<Vec<actix_web::http::Method>>) -> ApiError {
+    match allowed {
+        Some(methods) => ApiError::method_not_allowed(methods),
+        None => ApiError::not_found(),
+    }
 }
 
 /// Browsers may call the API from the configured origins (`*` for any).

@@ -48,6 +48,8 @@ pub struct ApiError {
     detail: String,
     errors: Vec<FieldError>,
     retry_after_seconds: Option<u64>,
+    /// For 405: the methods the resource takes.
+    allow: Vec<actix_web::http::Method>,
 }
 
 impl ApiError {
@@ -58,6 +60,7 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             retry_after_seconds: None,
+            allow: Vec::new(),
         }
     }
 
@@ -118,6 +121,18 @@ impl ApiError {
         )
     }
 
+    /// 405 for a known path asked with a method it does not take.
+    pub fn method_not_allowed(allow: Vec<actix_web::http::Method>) -> Self {
+        ApiError {
+            allow,
+            ..ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this resource does not take that method; `Allow` lists the ones it does",
+            )
+        }
+    }
+
     pub fn with_retry_after(mut self, seconds: u64) -> Self {
         self.retry_after_seconds = Some(seconds);
         self
@@ -167,6 +182,10 @@ impl ResponseError for ApiError {
         if self.status == StatusCode::PAYLOAD_TOO_LARGE {
             // The unread rest of the body is still on the connection: do not reuse it.
             response.force_close();
+        }
+        if !self.allow.is_empty() {
+            let allow: Vec<&str> = self.allow.iter().map(|m| m.as_str()).collect();
+            response.insert_header((header::ALLOW, allow.join(", ")));
         }
         if let Some(seconds) = self.retry_after_seconds {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));

@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod file_sweep;
 pub mod idempotency;
+pub mod known_paths;
 pub mod mail_intake;
 pub mod mail_notifier;
 pub mod metrics;
