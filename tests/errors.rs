@@ -98,6 +98,15 @@ async fn malformed_requests_are_problems(backend: Backend) {
     app.get("/api/v1/no-such-thing", Some(&jane))
         .await
         .problem(404);
+    // A query parameter without a value is refused, not read as left out.
+    let empty = app
+        .get("/api/v1/tickets?cursor=&limit=", Some(&jane))
+        .await
+        .problem(400);
+    assert!(empty["detail"]
+        .as_str()
+        .unwrap()
+        .contains("`cursor` has no value"));
 
     // Too large: 413. Wrong content type: 415.
     let huge = json!({"subject": "x", "body": "y".repeat(100 * 1024)});

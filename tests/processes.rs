@@ -19,6 +19,8 @@ const SECRET: &str = "a process test secret that is long enough";
 struct Server {
     child: Child,
     base: String,
+    /// Where its stderr goes, shown when it fails to start.
+    log: std::path::PathBuf,
 }
 
 impl Server {
@@ -37,18 +39,27 @@ impl Server {
             .env("HELPDESK_ATTACHMENTS_DIR", files)
             .env("HELPDESK_LOGIN_ATTEMPTS_PER_ADDRESS", "10000")
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stdout(Stdio::null());
+        let log = files.join(format!("server-{port}.log"));
+        command.stderr(std::fs::File::create(&log).unwrap());
         if demo {
             command.arg("--demo");
         }
-        let server = Server {
+        let mut server = Server {
             child: command.spawn().unwrap(),
             base: format!("http://{bind}"),
+            log,
         };
         let client = awc::Client::default();
         let started = Instant::now();
         loop {
+            // An early exit (the port taken meanwhile, say) must not pass for another server's answer.
+            if let Some(status) = server.child.try_wait().unwrap() {
+                panic!(
+                    "the server exited ({status}): {}",
+                    std::fs::read_to_string(&server.log).unwrap_or_default()
+                );
+            }
             let ready = client.get(format!("{}/ready", server.base)).send().await;
             if ready.is_ok_and(|r| r.status().is_success()) {
                 return server;
@@ -121,9 +132,10 @@ async fn acknowledged_tickets_survive_a_kill(backend: Backend) {
     let mut server = Server::start(&database.url, files.path(), true).await;
     let ken = login(&server.base, "ken@example.com", "ken-password").await;
 
-    // Eight clients file tickets as fast as they can; the server is killed while they do.
+    // Eight clients file tickets as fast as they can; the server is killed while they do, once 50
+    // tickets have been acknowledged.
     let acknowledged = Rc::new(std::cell::RefCell::new(Vec::<(i64, String)>::new()));
-    let deadline = Instant::now() + Duration::from_millis(1500);
+    let deadline = Instant::now() + Duration::from_secs(60);
     let base = server.base.clone();
     let clients = (0..8).map(|client_number| {
         let (base, ken, acknowledged) = (base.clone(), ken.clone(), acknowledged.clone());
@@ -151,14 +163,16 @@ async fn acknowledged_tickets_survive_a_kill(backend: Backend) {
                     Ok((status, body)) => panic!("unexpected {status}: {body}"),
                     Err(_) => return, // the server is gone
                 }
-                if Instant::now() > deadline + Duration::from_secs(10) {
+                if Instant::now() > deadline {
                     return;
                 }
             }
         }
     });
     let killer = async {
-        actix_web::rt::time::sleep(deadline - Instant::now()).await;
+        while acknowledged.borrow().len() < 50 && Instant::now() < deadline {
+            actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+        }
         server.kill();
     };
     futures_util::future::join(join_all(clients), killer).await;
@@ -168,7 +182,7 @@ async fn acknowledged_tickets_survive_a_kill(backend: Backend) {
         acknowledged.len()
     );
     assert!(
-        acknowledged.len() > 20,
+        acknowledged.len() >= 50,
         "load ran ({} tickets)",
         acknowledged.len()
     );
@@ -193,6 +207,36 @@ async fn acknowledged_tickets_survive_a_kill(backend: Backend) {
             "ticket {id} is whole"
         );
     }
+    // Nor is any ticket half there (acknowledged or not), and numbers stay unique, also for the next.
+    let mut numbers = HashSet::new();
+    let mut cursor = String::new();
+    loop {
+        let url = format!("{}/api/v1/tickets?limit=200{cursor}", server.base);
+        let (_, page) = call(&client, "GET", &url, &ken, &[], None).await.unwrap();
+        for ticket in page["items"].as_array().unwrap() {
+            assert!(numbers.insert(ticket["number"].as_str().unwrap().to_owned()));
+            let messages = format!("{}/api/v1/tickets/{}/messages", server.base, ticket["id"]);
+            let (_, messages) = call(&client, "GET", &messages, &ken, &[], None)
+                .await
+                .unwrap();
+            assert!(
+                !messages["items"].as_array().unwrap().is_empty(),
+                "{ticket} has its report"
+            );
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    assert!(numbers.len() >= acknowledged.len());
+    let body = json!({"subject": "after the crash", "body": "Still here.", "help_topic_id": 1});
+    let url = format!("{}/api/v1/tickets", server.base);
+    let (status, after) = call(&client, "POST", &url, &ken, &[], Some(&body))
+        .await
+        .unwrap();
+    assert_eq!(status, 201);
+    assert!(!numbers.contains(after["number"].as_str().unwrap()));
     drop(server);
 }
 
@@ -296,7 +340,54 @@ async fn two_replicas_share_one_database_safely(backend: Backend) {
                 }
             }),
     );
-    let (patches, posted) = futures_util::future::join(join_all(work), posts).await;
+    // Unguarded changes (no If-Match) of other fields at the same time: each must land, none may
+    // overwrite another's field with a stale row.
+    let me = |token: &String| {
+        let (client, url, token) = (&client, format!("{}/api/v1/me", bases[0]), token.clone());
+        async move {
+            call(client, "GET", &url, &token, &[], None)
+                .await
+                .unwrap()
+                .1["id"]
+                .clone()
+        }
+    };
+    let (jane_id, john_id) = (
+        me(&jane).await,
+        me(&login(&bases[0], "john@example.com", "john-password").await).await,
+    );
+    let unguarded = join_all(
+        targets
+            .iter()
+            .flat_map(|&(ticket, _)| {
+                let priorities =
+                    ["low", "high", "urgent", "normal", "high"].map(|p| json!({"priority": p}));
+                let assignees =
+                    [&jane_id, &john_id, &jane_id, &john_id].map(|a| json!({"assignee_id": a}));
+                [
+                    (ticket, 0, priorities.to_vec()),
+                    (ticket, 1, assignees.to_vec()),
+                ]
+            })
+            .map(|(ticket, replica, changes)| {
+                let (client, jane, url) = (
+                    &client,
+                    &jane,
+                    format!("{}/api/v1/tickets/{ticket}", bases[replica]),
+                );
+                async move {
+                    for change in changes {
+                        let (status, body) = call(client, "PATCH", &url, jane, &[], Some(&change))
+                            .await
+                            .unwrap();
+                        assert_eq!(status, 200, "{body}");
+                    }
+                }
+            }),
+    );
+    let (patches, (posted, _)) =
+        futures_util::future::join(join_all(work), futures_util::future::join(posts, unguarded))
+            .await;
     assert!(posted.iter().all(|status| *status == 201), "{posted:?}");
 
     // No lost update: every landed change has its own version, and the final version counts them all.
@@ -316,8 +407,13 @@ async fn two_replicas_share_one_database_safely(backend: Backend) {
         let (_, current) = call(&client, "GET", &url, &jane, &[], None).await.unwrap();
         assert_eq!(
             current["version"].as_i64().unwrap(),
-            created_version + 20 + 6,
-            "20 changes and 6 notes"
+            created_version + 20 + 6 + 5 + 4,
+            "20 guarded changes, 6 notes, 5 priorities and 4 assignments"
+        );
+        assert_eq!(
+            (current["priority"].as_str(), &current["assignee_id"]),
+            (Some("high"), &john_id),
+            "the last unguarded change of each field landed"
         );
         let (_, events) = call(
             &client,
@@ -336,6 +432,8 @@ async fn two_replicas_share_one_database_safely(backend: Backend) {
                 .or_insert(0) += 1;
         }
         assert_eq!(kinds.get("subject_changed"), Some(&20));
+        assert_eq!(kinds.get("priority_changed"), Some(&5));
+        assert_eq!(kinds.get("assigned"), Some(&4));
         assert_eq!(
             kinds.get("message_added"),
             Some(&6),

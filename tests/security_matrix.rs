@@ -646,6 +646,23 @@ async fn every_operation_answers_every_caller_as_the_rules_say(backend: Backend)
                     reply.text.chars().take(160).collect::<String>()
                 ));
             }
+            // Lists answer 200 to anyone signed in; those who may not see ticket T must not find it.
+            let is_list =
+                row.method == "GET" && matches!(row.path, "/api/v1/tickets" | "/api/v1/events");
+            if is_list && reply.status.as_u16() == 200 {
+                let t = fixture.ids["ticket"];
+                let shows_t = reply.body["items"].as_array().unwrap().iter().any(|item| {
+                    item["ticket_id"].as_i64() == Some(t)
+                        || (row.path == "/api/v1/tickets" && item["id"].as_i64() == Some(t))
+                });
+                let may_see_t = matches!(caller, 1 | 3 | 5 | 6 | 7);
+                if shows_t != may_see_t {
+                    wrong.push(format!(
+                        "{} as {}: ticket T listed: {shows_t}",
+                        row.path, CALLERS[caller]
+                    ));
+                }
+            }
             if reply.status.is_client_error() {
                 assert_eq!(
                     reply.header("content-type").as_deref(),

@@ -2,6 +2,7 @@
 
 use crate::error::ApiError;
 use crate::extract::{path_config, query_config};
+use crate::guard::guard;
 use crate::known_paths::KnownPaths;
 use crate::openapi::{document_implied_errors, ApiDoc};
 use crate::request_log::{log_request, REQUEST_ID};
@@ -64,6 +65,7 @@ pub fn build_app(
     let (app, api) = routes_and_document(App::new());
     let known = KnownPaths::of(&api);
     app.app_data(web::Data::new(state))
+        .app_data(web::Data::new(known.clone()))
         .app_data(web::PayloadConfig::new(max_body_bytes))
         .app_data(path_config())
         .app_data(query_config())
@@ -82,11 +84,15 @@ pub fn build_app(
             }),
         )
         .default_service(web::to(move |request: HttpRequest| {
-            let allowed = known.methods_of(request.path()).map(<[_]>::to_vec);
+            let allowed = known
+                .methods_of(request.path())
+                .filter(|methods| !methods.contains(request.method()))
+                .map(<[_]>::to_vec);
             async move { Err::<HttpResponse, _>(unrouted(allowed)) }
         }))
         .wrap(cors)
         .wrap(http_metrics)
+        .wrap(from_fn(guard))
         .wrap(from_fn(log_request))
 }
 

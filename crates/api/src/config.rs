@@ -16,6 +16,8 @@ pub struct Config {
     pub pool_size: u32,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Seconds a request may take, body included, before it is cut off with 408; 0: no limit.
+    pub request_timeout_seconds: u64,
     /// Seconds between SLA breach sweeps; 0 turns the sweep off in this process.
     pub sla_sweep_seconds: u64,
     /// Seconds between webhook delivery rounds; 0 turns delivery off in this process.
@@ -41,6 +43,8 @@ pub struct Config {
     /// Login attempts per account per 15 minutes, and per client address per minute.
     pub login_attempts_per_account: u32,
     pub login_attempts_per_address: u32,
+    /// When set, `/metrics` wants `Authorization: Bearer <this>`.
+    pub metrics_token: Option<String>,
     /// Whether the client address comes from `Forwarded`/`X-Forwarded-For` (behind a trusted proxy).
     pub trust_proxy: bool,
 }
@@ -60,6 +64,7 @@ impl Default for Config {
             allow_registration: true,
             pool_size: 8,
             max_body_bytes: 1024 * 1024,
+            request_timeout_seconds: 120,
             sla_sweep_seconds: 30,
             webhook_poll_seconds: 5,
             webhook_allow_private: false,
@@ -73,6 +78,7 @@ impl Default for Config {
             login_attempts_per_account: 10,
             login_attempts_per_address: 60,
             trust_proxy: false,
+            metrics_token: None,
         }
     }
 }
@@ -122,6 +128,11 @@ impl Config {
                 defaults.max_body_bytes as i64,
             )?)
             .map_err(|_| "HELPDESK_MAX_BODY_BYTES is out of range".to_owned())?,
+            request_timeout_seconds: u64::try_from(number(
+                "HELPDESK_REQUEST_TIMEOUT_SECONDS",
+                defaults.request_timeout_seconds as i64,
+            )?)
+            .map_err(|_| "HELPDESK_REQUEST_TIMEOUT_SECONDS must not be negative".to_owned())?,
             sla_sweep_seconds: u64::try_from(number(
                 "HELPDESK_SLA_SWEEP_SECONDS",
                 defaults.sla_sweep_seconds as i64,
@@ -172,6 +183,7 @@ impl Config {
             .ok()
             .filter(|n| *n > 0)
             .ok_or("HELPDESK_LOGIN_ATTEMPTS_PER_ADDRESS must be a positive number")?,
+            metrics_token: var("HELPDESK_METRICS_TOKEN"),
             trust_proxy: var("HELPDESK_TRUST_PROXY")
                 .is_some_and(|value| value == "true" || value == "1"),
         };

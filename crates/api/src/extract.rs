@@ -143,12 +143,37 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidQuery<T> {
     type Future = std::future::Ready<Result<Self, Self::Error>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let result = serde_html_form::from_str::<T>(request.query_string())
-            .map_err(|error| ApiError::bad_request(format!("invalid query string: {error}")))
+        let query = request.query_string();
+        let result = no_empty_parameter(query)
+            .and_then(|()| {
+                serde_html_form::from_str::<T>(query).map_err(|error| {
+                    ApiError::bad_request(format!("invalid query string: {error}"))
+                })
+            })
             .and_then(|value| value.validate().map(|()| value).map_err(ApiError::from))
             .map(ValidQuery)
             .map_err(actix_web::Error::from);
         std::future::ready(result)
+    }
+}
+
+/// `?limit=` is refused rather than read as "no limit given": a parameter is either left out or has a
+/// value.
+fn no_empty_parameter(query: &str) -> Result<(), ApiError> {
+    match query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .find(|pair| {
+            pair.split_once('=')
+                .is_none_or(|(_, value)| value.is_empty())
+        }) {
+        Some(pair) => {
+            let name = pair.split('=').next().unwrap_or_default();
+            Err(ApiError::bad_request(format!(
+                "the query parameter `{name}` has no value; leave it out instead"
+            )))
+        }
+        None => Ok(()),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod file_sweep;
+pub mod guard;
 pub mod idempotency;
 pub mod known_paths;
 pub mod mail_intake;

@@ -5,7 +5,8 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use actix_web::{web, HttpResponse};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use helpdesk_persistence::backlog::{self, Backlog};
 use prometheus::{Encoder, GaugeVec, IntGaugeVec, Opts, Registry, TextEncoder};
@@ -87,8 +88,30 @@ impl Metrics {
     }
 }
 
-/// The scrape: refreshes the gauges, then renders every metric.
-pub async fn render(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+/// The scrape: checks the scraper's token (when one is configured), refreshes the gauges, then renders
+/// every metric.
+pub async fn render(
+    http: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(expected) = &state.config.metrics_token {
+        let sent = http
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "));
+        let matches = sent.is_some_and(|sent| {
+            sent.len() == expected.len()
+                && sent
+                    .bytes()
+                    .zip(expected.bytes())
+                    .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+                    == 0
+        });
+        if !matches {
+            return Err(ApiError::unauthorized("/metrics wants the metrics token"));
+        }
+    }
     let metrics = state.metrics.clone();
     for (pool, connections, idle) in state.db.pool_states() {
         let gauge = &metrics.pool_connections;

@@ -12,14 +12,20 @@ use tracing::Instrument;
 /// The header's name, lower-case as HTTP/2 wants it.
 pub const REQUEST_ID: &str = "x-request-id";
 
-/// The caller's id if it is 1 to 128 visible ASCII characters, else a fresh UUID.
+/// The caller's id if it is 1 to 128 characters of `A-Z a-z 0-9 . _ : -` (nothing that could forge log
+/// fields), else a fresh UUID.
 fn request_id(request: &ServiceRequest) -> String {
     request
         .headers()
         .get(REQUEST_ID)
         .and_then(|value| value.to_str().ok())
         .map(str::trim)
-        .filter(|id| (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic()))
+        .filter(|id| {
+            (1..=128).contains(&id.len())
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+        })
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned)
 }
 
@@ -32,7 +38,17 @@ pub async fn log_request(
     let method = request.method().clone();
     let path = request.path().to_owned();
     let span = tracing::info_span!("request", request_id = %id);
-    let mut response = next.call(request).instrument(span.clone()).await?;
+    let mut response = match next.call(request).instrument(span.clone()).await {
+        Ok(response) => response,
+        Err(error) => {
+            // An error that left a middleware (a request cut off, say) is answered by actix.
+            let status = error.as_response_error().status_code().as_u16();
+            let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+            let _entered = span.enter();
+            tracing::warn!(%method, %path, status, latency_ms, "request");
+            return Err(error);
+        }
+    };
     if let Ok(value) = HeaderValue::from_str(&id) {
         response
             .headers_mut()

@@ -245,7 +245,6 @@ pub fn spawn_sweeper(state: &crate::state::AppState) {
         let mut files_collected_at: Option<std::time::Instant> = None;
         loop {
             ticks.tick().await;
-            files.login_throttle.forget_idle();
             // Hourly: unreferenced attachment files (listing the store is not free).
             if files_collected_at.is_none_or(|at| at.elapsed() >= crate::file_sweep::GRACE) {
                 files_collected_at = Some(std::time::Instant::now());

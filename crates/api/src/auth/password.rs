@@ -83,7 +83,11 @@ mod tests {
     #[test]
     fn a_hash_verifies_only_its_password() {
         let hash = hash_password("correct horse").unwrap();
-        assert!(hash.starts_with("$argon2id$"));
+        // Argon2id with OWASP's recommended minimum: 19 MiB of memory, 2 passes, 1 lane.
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(verify_password("correct horse", Some(&hash)));
         assert!(!verify_password("wrong horse", Some(&hash)));
         assert!(!verify_password("decoy password", None));

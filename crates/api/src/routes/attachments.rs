@@ -20,7 +20,7 @@ pub fn configure(config: &mut ServiceConfig) {
     tag = "tickets",
     params(("id" = i64, Path, description = "Attachment id")),
     responses(
-        (status = 200, description = "The file, with its sniffed type (`application/octet-stream` when unknown)", content_type = "application/octet-stream", body = inline(FileContent),
+        (status = 200, description = "The file, as the type sniffed from it (`application/octet-stream` when unknown)", content_type = "*/*", body = inline(FileContent),
             headers(("Content-Disposition" = String, description = "`attachment` with the file name"),
                     ("ETag" = String, description = "The content's SHA-256"))),
         Unauthorized, Forbidden, NotFound

@@ -12,6 +12,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use helpdesk_domain::user::normalize_email;
 use helpdesk_domain::Role;
 use helpdesk_persistence::users::{self, NewUser};
+use std::net::{IpAddr, Ipv4Addr};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -37,14 +38,7 @@ async fn login(
     state
         .login_throttle
         .attempt(&email, address)
-        .map_err(|seconds| {
-            ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_attempts",
-                "too many login attempts; try again later",
-            )
-            .with_retry_after(seconds)
-        })?;
+        .map_err(too_many_attempts)?;
     let found = state
         .read(move |c| Ok(users::find_credentials(c, &email)?))
         .await?;
@@ -75,11 +69,12 @@ async fn login(
 #[utoipa::path(
     tag = "auth",
     request_body = RegisterRequest,
-    responses((status = 201, description = "The new customer", body = UserResponse), BadRequest, Forbidden, Conflict, UnsupportedMediaType, Unprocessable),
+    responses((status = 201, description = "The new customer", body = UserResponse), BadRequest, Forbidden, Conflict, UnsupportedMediaType, Unprocessable, TooManyRequests),
     security(())
 )]
 #[post("/auth/register")]
 async fn register(
+    http: HttpRequest,
     state: web::Data<AppState>,
     ValidJson(request): ValidJson<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -88,6 +83,11 @@ async fn register(
             "self-registration is turned off on this help desk",
         ));
     }
+    // Registering hashes a password too: it shares the address's login budget.
+    state
+        .login_throttle
+        .attempt_address(client_address(&http, state.config.trust_proxy))
+        .map_err(too_many_attempts)?;
     let now = state.clock.now();
     let password_hash = state.passwords.hash(request.password.clone()).await?;
     let user = state
@@ -122,17 +122,29 @@ async fn me(caller: Caller) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(UserResponse::new(user, department_ids)))
 }
 
-/// The client's address: the connection's peer, or (behind a trusted proxy) the one the proxy names.
-fn client_address(http: &HttpRequest, trust_proxy: bool) -> Option<std::net::IpAddr> {
-    if trust_proxy {
-        let info = http.connection_info();
-        let named = info.realip_remote_addr()?;
-        named
-            .parse::<std::net::SocketAddr>()
-            .map(|socket| socket.ip())
-            .or_else(|_| named.trim_matches(['[', ']']).parse())
-            .ok()
-    } else {
-        http.peer_addr().map(|socket| socket.ip())
+/// The client's address: the connection's peer; behind a trusted proxy, the address that proxy appended
+/// to `X-Forwarded-For` (the last entry: anything before it the client may have written itself).
+fn client_address(http: &HttpRequest, trust_proxy: bool) -> IpAddr {
+    let peer = http
+        .peer_addr()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |socket| socket.ip());
+    if !trust_proxy {
+        return peer;
     }
+    http.headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .last()
+        .and_then(|last| last.trim().parse().ok())
+        .unwrap_or(peer)
+}
+
+fn too_many_attempts(seconds: u64) -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_attempts",
+        "too many attempts; try again later",
+    )
+    .with_retry_after(seconds)
 }

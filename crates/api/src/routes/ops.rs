@@ -1,5 +1,5 @@
 use crate::error::ApiError;
-use crate::openapi::ServiceUnavailable;
+use crate::openapi::{ServiceUnavailable, Unauthorized};
 use crate::state::AppState;
 use actix_web::{get, web, HttpResponse};
 use diesel::connection::SimpleConnection;
@@ -43,10 +43,13 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
 /// database pool use, and the shared background queues' backlog and lag.
 #[utoipa::path(
     tag = "operations",
-    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String), ServiceUnavailable),
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String), Unauthorized, ServiceUnavailable),
     security(())
 )]
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    crate::metrics::render(state).await
+pub async fn metrics(
+    http: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    crate::metrics::render(http, state).await
 }
