@@ -12,6 +12,7 @@ pub mod connection;
 pub mod database;
 pub mod error;
 pub mod events;
+pub mod explain;
 pub mod idempotency;
 pub mod inbound_emails;
 pub mod messages;

@@ -283,6 +283,41 @@ pub fn list_tickets(
     filter: &TicketFilter,
     page: &PageRequest,
 ) -> RepoResult<Page<Ticket>> {
+    let rows = list_query(scope, filter, page)?.load::<TicketRow>(connection)?;
+    let tickets = rows
+        .into_iter()
+        .map(Ticket::try_from)
+        .collect::<RepoResult<Vec<_>>>()?;
+    Ok(Page::from_rows(tickets, page.limit(), |ticket| {
+        filter.sort.cursor_of(ticket)
+    }))
+}
+
+/// PostgreSQL's plan for the query [`list_tickets`] runs with these arguments.
+pub fn explain_list_tickets(
+    connection: &mut DbConnection,
+    scope: &TicketScope,
+    filter: &TicketFilter,
+    page: &PageRequest,
+) -> RepoResult<String> {
+    if !matches!(connection, DbConnection::Postgres(_)) {
+        return Err(RepoError::Unavailable(
+            "query plans are checked on PostgreSQL".into(),
+        ));
+    }
+    let plan =
+        crate::explain::Explain(list_query(scope, filter, page)?).load::<String>(connection)?;
+    Ok(plan.join("\n"))
+}
+
+type TicketQuery<'a> = tickets::BoxedQuery<'a, <DbConnection as diesel::Connection>::Backend>;
+
+/// The query behind [`list_tickets`]: scope, filters, keyset position, order and page size.
+fn list_query<'a>(
+    scope: &TicketScope,
+    filter: &TicketFilter,
+    page: &PageRequest,
+) -> RepoResult<TicketQuery<'a>> {
     let mut query = tickets::table.into_boxed();
     query = filter_by_scope!(query, scope);
     if !filter.statuses.is_empty() {
@@ -359,16 +394,7 @@ pub fn list_tickets(
             keyset!(tickets::due_at, time_key, gt, asc)
         }
     };
-    let rows = query
-        .limit(page.limit() + 1)
-        .load::<TicketRow>(connection)?;
-    let tickets = rows
-        .into_iter()
-        .map(Ticket::try_from)
-        .collect::<RepoResult<Vec<_>>>()?;
-    Ok(Page::from_rows(tickets, page.limit(), |ticket| {
-        filter.sort.cursor_of(ticket)
-    }))
+    Ok(query.limit(page.limit() + 1))
 }
 
 /// Tickets whose next SLA check is due, oldest first, locked for this transaction. Several replicas
