@@ -149,14 +149,9 @@ async fn files_travel_with_tickets_and_messages(backend: Backend) {
         vec![3],
         "Ken sees his message with three files and no note"
     );
-    app.post(
-        "/api/v1/auth/register",
-        None,
-        &json!({"name": "Eve", "email": "eve@example.com", "password": "eve-password"}),
-    )
-    .await
-    .expect(201);
-    let eve = app.login("eve@example.com", "eve-password").await;
+    let eve = app
+        .new_customer("Eve", "eve@example.com", "eve-password")
+        .await;
     app.get(&screenshot_url, Some(&eve)).await.problem(404);
     app.get(&screenshot_url, None).await.problem(401);
     app.get("/api/v1/attachments/999999", Some(&jane))
@@ -314,17 +309,7 @@ async fn uploads_are_limited_and_checked(backend: Backend) {
 async fn mailed_attachments_are_kept(backend: Backend) {
     let app = TestApp::start_with(backend, |config| config.max_attachment_bytes = 1024).await;
     let (admin, jane) = (app.admin().await, app.jane().await);
-    let gateway = app
-        .post(
-            "/api/v1/api-keys",
-            Some(&admin),
-            &json!({"name": "mail", "scopes": ["tickets:create"]}),
-        )
-        .await
-        .expect(201)["key"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let gateway = app.api_key(&admin, &["tickets:create"]).await;
     let pdf = "%PDF-1.4\n1 0 obj\n<<>>\nendobj\n";
     let huge = "A".repeat(2000);
     let raw = format!(
@@ -393,25 +378,10 @@ async fn nothing_is_kept_for_callers_who_may_not_write(backend: Backend) {
         .await
         .expect(201);
     let path = format!("/api/v1/tickets/{}/messages", ticket["id"]);
-    app.post(
-        "/api/v1/auth/register",
-        None,
-        &json!({"name": "Eve", "email": "eve@example.com", "password": "eve-password"}),
-    )
-    .await
-    .expect(201);
-    let eve = app.login("eve@example.com", "eve-password").await;
-    let reader = app
-        .post(
-            "/api/v1/api-keys",
-            Some(&admin),
-            &json!({"name": "reader", "scopes": ["tickets:read"]}),
-        )
-        .await
-        .expect(201)["key"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let eve = app
+        .new_customer("Eve", "eve@example.com", "eve-password")
+        .await;
+    let reader = app.api_key(&admin, &["tickets:read"]).await;
     let parts = [
         Part::Json("message", json!({"body": "let me in"})),
         file("payload.bin", "application/octet-stream", &[7u8; 4000]),

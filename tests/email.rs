@@ -24,15 +24,7 @@ async fn hand_in(app: &TestApp, token: &str, raw: String) -> support::Reply {
 async fn a_thread_of_three_mails_becomes_one_ticket(backend: Backend) {
     let app = TestApp::start(backend).await;
     let (admin, jane, ken) = (app.admin().await, app.jane().await, app.ken().await);
-    let gateway = app
-        .post(
-            "/api/v1/api-keys",
-            Some(&admin),
-            &json!({"name": "mail", "scopes": ["tickets:create"]}),
-        )
-        .await
-        .expect(201);
-    let gateway = gateway["key"].as_str().unwrap().to_owned();
+    let gateway = app.api_key(&admin, &["tickets:create"]).await;
     let mia = "Mia Wong <mia@example.com>";
 
     let first = hand_in(
@@ -185,17 +177,7 @@ async fn provider_json_mail_is_taken_in_like_raw_mail(backend: Backend) {
     use base64::Engine;
     let app = TestApp::start(backend).await;
     let (admin, jane) = (app.admin().await, app.jane().await);
-    let gateway = app
-        .post(
-            "/api/v1/api-keys",
-            Some(&admin),
-            &json!({"name": "mail", "scopes": ["tickets:create"]}),
-        )
-        .await
-        .expect(201)["key"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let gateway = app.api_key(&admin, &["tickets:create"]).await;
     let pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n";
     let first = provider_json(
         &app,

@@ -224,17 +224,7 @@ async fn the_lifecycle_mails_its_people_and_replies_thread_back(backend: Backend
 
     // Ken answers from his mail client: the reply names our Message-ID only, and lands on the ticket.
     let reply_id = reply.header("Message-ID").unwrap();
-    let gateway = app
-        .post(
-            "/api/v1/api-keys",
-            Some(&app.admin().await),
-            &json!({"name": "mail", "scopes": ["tickets:create"]}),
-        )
-        .await
-        .expect(201)["key"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let gateway = app.api_key(&app.admin().await, &["tickets:create"]).await;
     let raw = format!(
         "From: Ken <ken@example.com>\r\nTo: support@help.example.com\r\nSubject: Re: your mail\r\nMessage-ID: <ken-1@mail.example>\r\nIn-Reply-To: {reply_id}\r\nReferences: {reply_id}\r\nContent-Type: text/plain\r\n\r\nUpdated, it works now. Thanks!\r\n"
     );

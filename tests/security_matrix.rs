@@ -430,42 +430,21 @@ async fn fresh(app: &TestApp, admin: &str, kind: &str, n: usize) -> i64 {
 
 async fn fixture(app: &TestApp) -> Fixture {
     let (admin, jane, ken) = (app.admin().await, app.jane().await, app.ken().await);
-    app.post(
-        "/api/v1/auth/register",
-        None,
-        &json!({"name": "Eve", "email": "eve@example.com", "password": "eve-password"}),
-    )
-    .await
-    .expect(201);
-    let eve = app.login("eve@example.com", "eve-password").await;
+    let eve = app
+        .new_customer("Eve", "eve@example.com", "eve-password")
+        .await;
     app.post("/api/v1/agents", Some(&admin), &json!({"name": "Eng Only", "email": "eng@example.com", "password": "eng-password", "department_ids": [2]}))
         .await
         .expect(201);
     let engineer = app.login("eng@example.com", "eng-password").await;
-    let key = |scopes: Value| {
-        let admin = admin.clone();
-        async move {
-            app.post(
-                "/api/v1/api-keys",
-                Some(&admin),
-                &json!({"name": "matrix", "scopes": scopes}),
-            )
-            .await
-            .expect(201)["key"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        }
-    };
-    let every = key(json!([
-        "tickets:create",
-        "tickets:read",
-        "tickets:write",
-        "admin"
-    ]))
-    .await;
-    let reader = key(json!(["tickets:read"])).await;
-    let creator = key(json!(["tickets:create"])).await;
+    let every = app
+        .api_key(
+            &admin,
+            &["tickets:create", "tickets:read", "tickets:write", "admin"],
+        )
+        .await;
+    let reader = app.api_key(&admin, &["tickets:read"]).await;
+    let creator = app.api_key(&admin, &["tickets:create"]).await;
 
     // Ticket T: Ken's, in Support, with a public file and an internal note carrying a file.
     let ticket = app

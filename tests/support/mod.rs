@@ -196,6 +196,26 @@ impl TestApp {
         self.login("admin@example.com", "admin-password").await
     }
 
+    /// A new API key with `scopes` (made by the admin whose token is `admin`): the key itself.
+    pub async fn api_key(&self, admin: &str, scopes: &[&str]) -> String {
+        let body = serde_json::json!({"name": "test key", "scopes": scopes});
+        self.post("/api/v1/api-keys", Some(admin), &body)
+            .await
+            .expect(201)["key"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Registers a customer and signs them in: their token.
+    pub async fn new_customer(&self, name: &str, email: &str, password: &str) -> String {
+        let body = serde_json::json!({"name": name, "email": email, "password": password});
+        self.post("/api/v1/auth/register", None, &body)
+            .await
+            .expect(201);
+        self.login(email, password).await
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
         self.send(self.server.get(path), token, None).await
     }
