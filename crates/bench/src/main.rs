@@ -38,6 +38,10 @@ struct Args {
     /// Where to write the JSON record.
     #[arg(long)]
     json: Option<std::path::PathBuf>,
+    /// Tickets to add in bulk before the runs (with 4 messages each, 70% closed, over 20 departments,
+    /// 500 agents and 100,000 customers), to a server this tool starts.
+    #[arg(long, default_value_t = 0)]
+    tickets: i64,
     /// A run of seconds that checks the tool works (CI): every scenario at concurrency 2 for 1 s.
     #[arg(long)]
     smoke: bool,
@@ -79,6 +83,17 @@ async fn run(args: Args, scenarios: Vec<Scenario>) -> Result<u64, String> {
         (None, Some(server)) => server.base.clone(),
         (None, None) => unreachable!("a server was started"),
     };
+    if args.tickets > 0 {
+        let server = started
+            .as_ref()
+            .ok_or("--tickets fills a database this tool starts; leave out --url")?;
+        let filled = server.fill(args.tickets)?;
+        println!(
+            "generated {} tickets in {:.1} s",
+            args.tickets,
+            filled.as_secs_f64()
+        );
+    }
     let fixture = Fixture::prepare(&base).await?;
     let mut record = Record::new(&base, started.as_ref().map(|s| s.database_label.clone()));
     let mut errors = 0;

@@ -1,7 +1,8 @@
 //! The server under load: a `helpdesk serve --demo` process on a fresh database, and what it used.
 
+use helpdesk_persistence::bulk::{self, Volume};
 use helpdesk_persistence::testing::TestDatabase;
-use helpdesk_persistence::Backend;
+use helpdesk_persistence::{Backend, Database};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -9,7 +10,7 @@ pub struct Server {
     child: Child,
     pub base: String,
     pub database_label: String,
-    _database: TestDatabase,
+    database: TestDatabase,
 }
 
 /// What the process had used at one moment.
@@ -59,7 +60,7 @@ impl Server {
             child,
             base: format!("http://127.0.0.1:{port}"),
             database_label: label.to_owned(),
-            _database: database,
+            database,
         };
         let client = awc::Client::default();
         let started = Instant::now();
@@ -77,6 +78,16 @@ impl Server {
             }
             actix_web::rt::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Adds `tickets` tickets (and their people, messages, events and search index) in bulk.
+    pub fn fill(&self, tickets: i64) -> Result<Duration, String> {
+        let started = Instant::now();
+        let database = Database::connect(&self.database.url, 1).map_err(|e| e.to_string())?;
+        database
+            .write(|c| bulk::fill(c, &Volume::benchmark(tickets), chrono::Utc::now()))
+            .map_err(|error| format!("generating the data: {error}"))?;
+        Ok(started.elapsed())
     }
 
     /// Peak RSS and CPU time of the process so far (Linux `/proc`).

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod attachments;
 pub mod backlog;
 pub mod blobs;
+pub mod bulk;
 pub mod business_hours;
 pub mod connection;
 pub mod database;

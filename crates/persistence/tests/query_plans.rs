@@ -1,44 +1,23 @@
 //! The queue queries stay on their indexes: on a PostgreSQL database with 60,000 tickets (70% closed,
-//! twenty departments) and fresh statistics, the plan of every main list query the API runs scans
+//! twenty departments, four messages each; `bulk::fill`) and fresh statistics, the plan of every main list query the API runs scans
 //! no table whole. The plans are printed (`cargo test -p helpdesk-persistence --test query_plans --
 //! --nocapture`) and kept in docs/query-plans.md.
 #![allow(clippy::unwrap_used)]
 
-use diesel::connection::SimpleConnection;
 use helpdesk_domain::{Status, TicketScope};
+use helpdesk_persistence::bulk::{self, Volume};
 use helpdesk_persistence::testing::TestDatabase;
 use helpdesk_persistence::tickets::{self, AssigneeFilter, TicketFilter, TicketSort};
 use helpdesk_persistence::{Backend, DbConnection, PageRequest};
 
-/// Twenty departments, 500 agents, 5,000 customers and 60,000 tickets, written in bulk by SQL.
+/// Twenty departments, 500 agents, 5,000 customers and 60,000 tickets (with their messages, events and
+/// search index), written in bulk.
 fn fill(connection: &mut DbConnection) {
-    connection
-        .batch_execute(
-            "INSERT INTO departments (name, created_at)
-               SELECT 'Department ' || d, now() FROM generate_series(1, 20) AS d;
-             INSERT INTO users (name, email, role, created_at)
-               SELECT 'Agent ' || a, 'agent' || a || '@example.com', 'agent', now()
-               FROM generate_series(1, 500) AS a;
-             INSERT INTO users (name, email, role, created_at)
-               SELECT 'Customer ' || c, 'customer' || c || '@example.com', 'customer', now()
-               FROM generate_series(1, 5000) AS c;
-             INSERT INTO tickets (number, subject, status, priority, department_id, assignee_id,
-                                  requester_id, source, due_at, created_at, updated_at, version)
-               SELECT lpad(t::text, 8, '0'), 'Ticket ' || t,
-                      CASE WHEN t % 10 < 7 THEN 'closed' WHEN t % 10 = 7 THEN 'pending' ELSE 'open' END,
-                      1 + t % 4,
-                      (SELECT min(id) FROM departments) + t % 20,
-                      (SELECT min(id) FROM users WHERE role = 'agent') + t % 500,
-                      (SELECT min(id) FROM users WHERE role = 'customer') + t % 5000,
-                      'web',
-                      CASE WHEN t % 10 < 7 THEN NULL ELSE now() + (t % 1000) * interval '1 minute' END,
-                      now() - (60000 - t) * interval '1 minute',
-                      now() - (60000 - t) * interval '1 minute',
-                      1
-               FROM generate_series(1, 60000) AS t;
-             ANALYZE;",
-        )
-        .unwrap();
+    let volume = Volume {
+        customers: 5_000,
+        ..Volume::benchmark(60_000)
+    };
+    bulk::fill(connection, &volume, chrono::Utc::now()).unwrap();
 }
 
 fn id_of(connection: &mut DbConnection, sql: &str) -> i64 {

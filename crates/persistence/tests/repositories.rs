@@ -712,3 +712,56 @@ fn idempotency_keys_move_through_their_states(db: TestDatabase) {
 }
 
 test_on_both_backends!(idempotency_keys_move_through_their_states);
+
+fn bulk_fill_makes_the_benchmark_shape(database: TestDatabase) {
+    let db = database.open();
+    let volume = helpdesk_persistence::bulk::Volume {
+        departments: 4,
+        agents: 8,
+        customers: 50,
+        tickets: 1_000,
+    };
+    db.write(|c| helpdesk_persistence::bulk::fill(c, &volume, at(0)))
+        .unwrap();
+    db.read(|c| {
+        let scope = helpdesk_domain::TicketScope::All;
+        let all = TicketFilter::default();
+        let page = PageRequest {
+            limit: Some(200),
+            cursor: None,
+        };
+        let first = tickets::list_tickets(c, &scope, &all, &page)?;
+        assert_eq!(first.items.len(), 200);
+        let closed = TicketFilter {
+            statuses: vec![Status::Closed],
+            ..TicketFilter::default()
+        };
+        let mut closed_count = 0;
+        let mut page = page.clone();
+        loop {
+            let found = tickets::list_tickets(c, &scope, &closed, &page)?;
+            closed_count += found.items.len();
+            match found.next_cursor {
+                Some(cursor) => page.cursor = Some(cursor),
+                None => break,
+            }
+        }
+        assert_eq!(closed_count, 700, "70% closed");
+        let ticket = &first.items[0];
+        let conversation = messages::list_messages(c, ticket.id, true, &PageRequest::default())?;
+        assert_eq!(conversation.items.len(), 4);
+        assert_eq!(conversation.items.iter().filter(|m| m.internal).count(), 1);
+        let timeline = events::list_events(c, ticket.id, true, &PageRequest::default())?;
+        assert_eq!(timeline.items[0].kind, "created");
+        let found =
+            helpdesk_persistence::search::matching_ticket_ids(c, "printer", &scope, false, 10_000)?;
+        assert!(
+            !found.is_empty(),
+            "the search index covers the generated text"
+        );
+        Ok::<_, RepoError>(())
+    })
+    .unwrap();
+}
+
+test_on_both_backends!(bulk_fill_makes_the_benchmark_shape);
