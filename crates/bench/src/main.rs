@@ -3,6 +3,7 @@
 //! latency, errors, and the server's peak RSS and CPU seconds per 1,000 requests; `--json` keeps the
 //! record.
 
+mod baseline;
 mod load;
 mod report;
 mod scenarios;
@@ -100,18 +101,26 @@ async fn run(args: Args, scenarios: Vec<Scenario>) -> Result<u64, String> {
     for scenario in scenarios {
         for &concurrency in &args.concurrency {
             let usage_before = started.as_ref().map(server::Server::usage);
-            let result = load::run(
-                &fixture,
-                scenario,
-                concurrency,
-                Duration::from_secs(args.seconds),
-            )
-            .await;
+            let duration = Duration::from_secs(args.seconds);
+            let result = if scenario == Scenario::RawCreate {
+                let server = started
+                    .as_ref()
+                    .ok_or("the raw baseline needs a database this tool starts; leave out --url")?;
+                let (url, key) = (server.database_url().to_owned(), fixture.key_id);
+                actix_web::web::block(move || baseline::run(&url, key, concurrency, duration))
+                    .await
+                    .map_err(|error| error.to_string())??
+            } else {
+                load::run(&fixture, scenario, concurrency, duration).await
+            };
             let usage_after = started.as_ref().map(server::Server::usage);
             let line = record.add(scenario, concurrency, &result, usage_before, usage_after);
             println!("{line}");
             errors += result.errors;
         }
+    }
+    for line in record.http_share_of_raw() {
+        println!("{line}");
     }
     if let Some(path) = &args.json {
         record.write(path)?;

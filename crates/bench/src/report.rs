@@ -107,6 +107,26 @@ impl Record {
         line
     }
 
+    /// For each concurrency with both: integrator intake over HTTP as a share of the raw database rate.
+    pub fn http_share_of_raw(&self) -> Vec<String> {
+        self.runs
+            .iter()
+            .filter(|run| run.scenario == Scenario::CreateWithKey)
+            .filter_map(|http| {
+                let raw = self.runs.iter().find(|run| {
+                    run.scenario == Scenario::RawCreate && run.concurrency == http.concurrency
+                })?;
+                Some(format!(
+                    "create over HTTP at c={}: {:.0}% of the raw database rate ({:.0} of {:.0} per second)",
+                    http.concurrency,
+                    100.0 * http.per_second / raw.per_second.max(f64::EPSILON),
+                    http.per_second,
+                    raw.per_second
+                ))
+            })
+            .collect()
+    }
+
     pub fn write(&self, path: &std::path::Path) -> Result<(), String> {
         let text = serde_json::to_string_pretty(self).map_err(|error| error.to_string())?;
         std::fs::write(path, text).map_err(|error| format!("{}: {error}", path.display()))

@@ -22,10 +22,12 @@ pub enum Scenario {
     Search,
     /// An agent's day: mostly reads, some writes.
     AgentDay,
+    /// The baseline: `create-with-key`'s transaction on the database directly, without HTTP.
+    RawCreate,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 8] = [
+    pub const ALL: [Scenario; 9] = [
         Scenario::CreateWithKey,
         Scenario::CreateAsCustomer,
         Scenario::AgentQueue,
@@ -34,6 +36,7 @@ impl Scenario {
         Scenario::AssignAndPrioritise,
         Scenario::Search,
         Scenario::AgentDay,
+        Scenario::RawCreate,
     ];
 
     pub fn name(self) -> &'static str {
@@ -46,6 +49,7 @@ impl Scenario {
             Scenario::AssignAndPrioritise => "assign-and-prioritise",
             Scenario::Search => "search",
             Scenario::AgentDay => "agent-day",
+            Scenario::RawCreate => "raw-create (no HTTP)",
         }
     }
 }
@@ -56,6 +60,8 @@ pub struct Fixture {
     jane: String,
     ken: String,
     key: String,
+    /// The API key's id, for the raw baseline.
+    pub key_id: i64,
     agents: [Value; 2],
     tickets: Vec<i64>,
 }
@@ -127,22 +133,22 @@ impl Fixture {
         };
         let agents = [me(jane.clone()).await?, me(john).await?];
         let auth = bearer(&admin);
-        let key = call(
+        let created_key = call(
             &client,
             "POST",
             &format!("{base}/api/v1/api-keys"),
             (auth.0, &auth.1),
             Some(&json!({"name": "benchmark"})),
         )
-        .await?["key"]
-            .as_str()
-            .ok_or("no API key")?
-            .to_owned();
+        .await?;
+        let key = created_key["key"].as_str().ok_or("no API key")?.to_owned();
+        let key_id = created_key["id"].as_i64().ok_or("no API key id")?;
         let mut fixture = Fixture {
             base: base.to_owned(),
             jane,
             ken,
             key,
+            key_id,
             agents,
             tickets: Vec::new(),
         };
@@ -244,6 +250,7 @@ impl Fixture {
                 };
                 Box::pin(self.perform(client, pick, n / 100)).await
             }
+            Scenario::RawCreate => Err("raw-create runs on the database, not over HTTP".into()),
         }
     }
 }

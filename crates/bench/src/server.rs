@@ -80,6 +80,10 @@ impl Server {
         }
     }
 
+    pub fn database_url(&self) -> &str {
+        &self.database.url
+    }
+
     /// Adds `tickets` tickets (and their people, messages, events and search index) in bulk.
     pub fn fill(&self, tickets: i64) -> Result<Duration, String> {
         let started = Instant::now();

@@ -319,7 +319,17 @@ fn list_query<'a>(
     page: &PageRequest,
 ) -> RepoResult<TicketQuery<'a>> {
     let mut query = tickets::table.into_boxed();
-    query = filter_by_scope!(query, scope);
+    // An agent asking for one of their own departments sees all of it: the scope adds nothing, and
+    // leaving its OR out lets the department's indexes serve the queue in order.
+    let scope_implied = match (scope, filter.department_id) {
+        (TicketScope::DepartmentsOrAssigned { department_ids, .. }, Some(department)) => {
+            department_ids.contains(&department)
+        }
+        _ => false,
+    };
+    if !scope_implied {
+        query = filter_by_scope!(query, scope);
+    }
     if !filter.statuses.is_empty() {
         let statuses: Vec<&str> = filter
             .statuses
