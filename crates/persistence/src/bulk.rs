@@ -141,15 +141,17 @@ pub fn fill(connection: &mut DbConnection, volume: &Volume, now: DateTime<Utc>) 
     let assignee = format!(
         "CASE WHEN n % 10 = 9 THEN NULL ELSE {first_agent} + (n % {departments}) + {departments} * ((n / {departments}) % {per_department}) END"
     );
-    let status = "CASE WHEN (n * 7) % 10 < 7 THEN 'closed' WHEN n % 5 = 0 THEN 'pending' WHEN n % 7 = 0 THEN 'on_hold' WHEN n % 11 = 0 THEN 'resolved' ELSE 'open' END";
+    // A multiplicative hash of n, so that status and priority do not line up with the department.
+    let h = "((n * 2654435761) % 1000003)";
+    let status = format!("CASE WHEN {h} % 10 < 7 THEN 'closed' WHEN {h} % 10 = 7 THEN 'pending' WHEN {h} % 20 = 16 THEN 'on_hold' WHEN {h} % 20 = 17 THEN 'resolved' ELSE 'open' END");
     let age = format!("(({tickets} - n) * ({tickets} - n)) / {tickets} + 5");
     let opened = d.minutes_ago(&age);
     let closed = format!(
-        "CASE WHEN (n * 7) % 10 < 7 THEN {} END",
+        "CASE WHEN {h} % 10 < 7 THEN {} END",
         d.minutes_ago(&format!("{age} - 3"))
     );
     let due = format!(
-        "CASE WHEN (n * 7) % 10 < 7 THEN NULL ELSE {} END",
+        "CASE WHEN {h} % 10 < 7 THEN NULL ELSE {} END",
         d.minutes_ago(&format!("{age} - 1440"))
     );
     let words = "CASE n % 8 WHEN 0 THEN 'printer' WHEN 1 THEN 'laptop' WHEN 2 THEN 'VPN' WHEN 3 THEN 'invoice' WHEN 4 THEN 'password' WHEN 5 THEN 'email' WHEN 6 THEN 'monitor' ELSE 'license' END";
@@ -157,7 +159,7 @@ pub fn fill(connection: &mut DbConnection, volume: &Volume, now: DateTime<Utc>) 
         "tickets (number, subject, status, priority, department_id, assignee_id, requester_id, source, due_at, resolved_at, closed_at, created_at, updated_at, version)",
         tickets,
         &format!(
-            "{number}, 'Bulk ' || {words} || ' problem ' || n, {status}, 1 + n % 4, {department}, {assignee}, \
+            "{number}, 'Bulk ' || {words} || ' problem ' || n, {status}, 1 + {h} % 4, {department}, {assignee}, \
              {first_customer} + (n * 7919) % {customers}, 'web', {due}, {closed}, {closed}, {opened}, {opened}, 1",
             number = d.ticket_number("n"),
         ),

@@ -746,7 +746,26 @@ fn bulk_fill_makes_the_benchmark_shape(database: TestDatabase) {
                 None => break,
             }
         }
-        assert_eq!(closed_count, 700, "70% closed");
+        assert!(
+            (650..=750).contains(&closed_count),
+            "about 70% closed: {closed_count}"
+        );
+        // Status does not line up with the department: every department has open tickets.
+        let departments: std::collections::BTreeSet<i64> =
+            first.items.iter().map(|t| t.department_id).collect();
+        assert_eq!(departments.len(), 4);
+        for department in departments {
+            let open = TicketFilter {
+                statuses: vec![Status::Open],
+                department_id: Some(department),
+                ..TicketFilter::default()
+            };
+            let found = tickets::list_tickets(c, &scope, &open, &PageRequest::default())?;
+            assert!(
+                !found.items.is_empty(),
+                "department {department} has open tickets"
+            );
+        }
         let ticket = &first.items[0];
         let conversation = messages::list_messages(c, ticket.id, true, &PageRequest::default())?;
         assert_eq!(conversation.items.len(), 4);
