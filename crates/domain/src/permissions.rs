@@ -175,6 +175,18 @@ impl TicketScope {
             }
         }
     }
+
+    /// Whether every ticket of `department_id` is within the scope (so a list filtered to that
+    /// department needs no scope condition).
+    pub fn covers_department(&self, department_id: i64) -> bool {
+        match self {
+            TicketScope::All => true,
+            TicketScope::RequestedBy(_) => false,
+            TicketScope::DepartmentsOrAssigned { department_ids, .. } => {
+                department_ids.contains(&department_id)
+            }
+        }
+    }
 }
 
 pub fn ticket_scope(actor: &Actor) -> TicketScope {
@@ -221,6 +233,20 @@ pub fn ensure_can_update_ticket(actor: &Actor, ticket: &Ticket) -> Result<(), Do
 /// Internal notes and staff-side events are for staff only.
 pub fn can_see_internal(actor: &Actor) -> bool {
     actor.is_staff()
+}
+
+/// A message (or its files) the actor may not see does not exist for them: an internal note's, for
+/// anyone but staff. The ticket's own visibility is checked first.
+pub fn ensure_can_see_message(
+    actor: &Actor,
+    ticket: &Ticket,
+    internal: bool,
+) -> Result<(), DomainError> {
+    ensure_can_view_ticket(actor, ticket)?;
+    if internal && !can_see_internal(actor) {
+        return Err(DomainError::NotVisible);
+    }
+    Ok(())
 }
 
 /// What a ticket creation request names, for the intake rules.
@@ -566,5 +592,34 @@ mod tests {
         );
         let missing = check_intake(&jane, IntakeFields::default()).unwrap_err();
         assert!(matches!(missing, DomainError::Invalid { ref field, .. } if field == "requester"));
+    }
+
+    #[test]
+    fn internal_messages_exist_for_staff_only_and_agents_queues_skip_their_scope() {
+        let ticket = crate::ticket::tests::kens_ticket();
+        let ken = Actor::Customer {
+            id: ticket.requester_id,
+        };
+        let jane = Actor::Agent {
+            id: 7,
+            department_ids: vec![ticket.department_id],
+        };
+        assert!(ensure_can_see_message(&ken, &ticket, false).is_ok());
+        assert_eq!(
+            ensure_can_see_message(&ken, &ticket, true),
+            Err(DomainError::NotVisible)
+        );
+        assert!(ensure_can_see_message(&jane, &ticket, true).is_ok());
+        let eve = Actor::Customer { id: 999 };
+        assert_eq!(
+            ensure_can_see_message(&eve, &ticket, false),
+            Err(DomainError::NotVisible)
+        );
+
+        let scope = ticket_scope(&jane);
+        assert!(scope.covers_department(ticket.department_id));
+        assert!(!scope.covers_department(ticket.department_id + 1));
+        assert!(TicketScope::All.covers_department(42));
+        assert!(!ticket_scope(&ken).covers_department(ticket.department_id));
     }
 }

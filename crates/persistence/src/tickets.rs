@@ -319,14 +319,11 @@ fn list_query<'a>(
     page: &PageRequest,
 ) -> RepoResult<TicketQuery<'a>> {
     let mut query = tickets::table.into_boxed();
-    // An agent asking for one of their own departments sees all of it: the scope adds nothing, and
-    // leaving its OR out lets the department's indexes serve the queue in order.
-    let scope_implied = match (scope, filter.department_id) {
-        (TicketScope::DepartmentsOrAssigned { department_ids, .. }, Some(department)) => {
-            department_ids.contains(&department)
-        }
-        _ => false,
-    };
+    // A caller asking for a department the scope covers whole (an agent's own) needs no scope
+    // condition; leaving its OR out lets the department's indexes serve the queue in order.
+    let scope_implied = filter
+        .department_id
+        .is_some_and(|department| scope.covers_department(department));
     if !scope_implied {
         query = filter_by_scope!(query, scope);
     }

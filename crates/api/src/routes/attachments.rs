@@ -2,12 +2,11 @@ use crate::auth::caller::Caller;
 use crate::dto::attachments::FileContent;
 use crate::error::ApiError;
 use crate::openapi::{Forbidden, NotFound, Unauthorized};
-use crate::routes::tickets::load_visible_ticket;
 use crate::state::AppState;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{get, web, HttpResponse};
-use helpdesk_domain::permissions::can_see_internal;
-use helpdesk_persistence::attachments;
+use helpdesk_domain::permissions::ensure_can_see_message;
+use helpdesk_persistence::{attachments, tickets};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -37,10 +36,8 @@ async fn download_attachment(
     let attachment = state
         .read(move |c| {
             let (attachment, internal) = attachments::find_attachment(c, id)?;
-            load_visible_ticket(c, &caller.actor, attachment.ticket_id)?;
-            if internal && !can_see_internal(&caller.actor) {
-                return Err(ApiError::not_found());
-            }
+            let ticket = tickets::find_ticket(c, attachment.ticket_id)?;
+            ensure_can_see_message(&caller.actor, &ticket, internal)?;
             Ok(attachment)
         })
         .await?;
