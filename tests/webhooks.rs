@@ -181,9 +181,18 @@ async fn an_interrupted_worker_loses_nothing_and_a_dead_receiver_is_disabled(bac
         .await
         .expect(201);
     let started = app.clock.now();
-    for _ in 0..20 {
+    // Seven hours a round: at most one attempt per round once the backoff is capped at 6 h (+20%
+    // jitter may push one past a round, so the rounds are counted until the delivery gives up).
+    let deliveries = format!("/api/v1/webhooks/{}/deliveries", dead["id"]);
+    // A key, not a token: tokens expire on the test's clock as it moves days ahead.
+    let admin_key = app.api_key(&admin, &["admin"]).await;
+    for _ in 0..40 {
         deliver(&app).await;
         app.clock.advance(Duration::hours(7));
+        let log = app.get(&deliveries, Some(&admin_key)).await.expect(200);
+        if log["items"][0]["status"] == "failed" {
+            break;
+        }
     }
     let (admin, jane) = (app.admin().await, app.jane().await);
     let dead = app
