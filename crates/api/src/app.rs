@@ -1,6 +1,5 @@
 //! The application: routes, middleware, the OpenAPI document and Swagger UI.
 
-use crate::error::ApiError;
 use crate::extract::{path_config, query_config};
 use crate::guard::guard;
 use crate::known_paths::KnownPaths;
@@ -84,24 +83,13 @@ pub fn build_app(
             }),
         )
         .default_service(web::to(move |request: HttpRequest| {
-            let allowed = known
-                .methods_of(request.path())
-                .filter(|methods| !methods.contains(request.method()))
-                .map(<[_]>::to_vec);
-            async move { Err::<HttpResponse, _>(unrouted(allowed)) }
+            let error = known.unrouted(request.path(), request.method());
+            async move { Err::<HttpResponse, _>(error) }
         }))
         .wrap(cors)
         .wrap(http_metrics)
         .wrap(from_fn(guard))
         .wrap(from_fn(log_request))
-}
-
-/// What a request no route took gets: 405 with `Allow` for a known path, else 404.
-fn unrouted(allowed: Option<Vec<actix_web::http::Method>>) -> ApiError {
-    match allowed {
-        Some(methods) => ApiError::method_not_allowed(methods),
-        None => ApiError::not_found(),
-    }
 }
 
 /// Browsers may call the API from the configured origins (`*` for any).

@@ -32,14 +32,11 @@ pub async fn guard(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     if !METHODS.contains(request.method()) {
-        let allowed = request
+        let error = request
             .app_data::<web::Data<KnownPaths>>()
-            .and_then(|known| known.methods_of(request.path()))
-            .map(<[Method]>::to_vec);
-        let error = match allowed {
-            Some(methods) => ApiError::method_not_allowed(methods),
-            None => ApiError::not_found(),
-        };
+            .map_or_else(ApiError::not_found, |known| {
+                known.unrouted(request.path(), request.method())
+            });
         return Ok(request
             .into_response(error.error_response())
             .map_into_right_body());

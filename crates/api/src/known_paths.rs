@@ -1,6 +1,7 @@
 //! The documented paths and their methods, so that a request for a known path with a method it does
 //! not take is answered 405 with `Allow` (RFC 9110), not 404.
 
+use crate::error::ApiError;
 use actix_web::http::Method;
 use utoipa::openapi::OpenApi;
 
@@ -37,6 +38,18 @@ impl KnownPaths {
                 .map(|(path, item)| (segments(path), methods(item)))
                 .collect(),
         )
+    }
+
+    /// What a request no route took gets: 405 with `Allow` when its path is documented for other
+    /// methods, else 404.
+    pub fn unrouted(&self, path: &str, method: &Method) -> ApiError {
+        match self
+            .methods_of(path)
+            .filter(|methods| !methods.contains(method))
+        {
+            Some(methods) => ApiError::method_not_allowed(methods.to_vec()),
+            None => ApiError::not_found(),
+        }
     }
 
     /// The methods `path` takes, if it is a documented path.

@@ -279,33 +279,21 @@ fn malformed(error: actix_multipart::MultipartError) -> ApiError {
     ApiError::bad_request(format!("the multipart body could not be read: {error}"))
 }
 
-/// Keeps the staged files in the store (off the async threads) and describes them for the database.
+/// Keeps the staged files in the store and describes them for the database.
 pub async fn keep_files(
     state: &AppState,
     files: Vec<Upload>,
 ) -> Result<Vec<NewAttachment>, ApiError> {
-    if files.is_empty() {
-        return Ok(Vec::new());
-    }
-    let blobs = state.blobs.clone();
-    web::block(move || {
-        files
-            .into_iter()
-            .map(|file| {
-                blobs
-                    .keep(file.staged, &file.sha256)
-                    .map_err(ApiError::internal)?;
-                Ok(NewAttachment {
-                    content_type: sniff_content_type(&file.head),
-                    size_bytes: file.size_bytes,
-                    filename: file.filename,
-                    sha256: file.sha256,
-                })
-            })
-            .collect()
+    keep_each(state, files, |blobs, file| {
+        blobs.keep(file.staged, &file.sha256)?;
+        Ok(NewAttachment {
+            content_type: sniff_content_type(&file.head),
+            size_bytes: file.size_bytes,
+            filename: file.filename,
+            sha256: file.sha256,
+        })
     })
     .await
-    .map_err(ApiError::internal)?
 }
 
 /// Keeps files that are in memory already (a mail's attachments) and describes them.
@@ -313,6 +301,23 @@ pub async fn keep_bytes(
     state: &AppState,
     files: Vec<(String, web::Bytes)>,
 ) -> Result<Vec<NewAttachment>, ApiError> {
+    keep_each(state, files, |blobs, (filename, bytes)| {
+        Ok(NewAttachment {
+            sha256: blobs.put(&bytes)?,
+            content_type: sniff_content_type(&bytes[..bytes.len().min(SNIFF_BYTES)]),
+            size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+            filename,
+        })
+    })
+    .await
+}
+
+/// Runs `keep` on each file off the async threads (file writes block).
+async fn keep_each<T: Send + 'static>(
+    state: &AppState,
+    files: Vec<T>,
+    keep: fn(&dyn BlobStore, T) -> std::io::Result<NewAttachment>,
+) -> Result<Vec<NewAttachment>, ApiError> {
     if files.is_empty() {
         return Ok(Vec::new());
     }
@@ -320,14 +325,7 @@ pub async fn keep_bytes(
     web::block(move || {
         files
             .into_iter()
-            .map(|(filename, bytes)| {
-                Ok(NewAttachment {
-                    sha256: blobs.put(&bytes).map_err(ApiError::internal)?,
-                    content_type: sniff_content_type(&bytes[..bytes.len().min(SNIFF_BYTES)]),
-                    size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
-                    filename,
-                })
-            })
+            .map(|file| keep(blobs.as_ref(), file).map_err(ApiError::internal))
             .collect()
     })
     .await
