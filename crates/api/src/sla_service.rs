@@ -9,7 +9,7 @@ use helpdesk_domain::escalation::{breach, EscalationTargets};
 use helpdesk_domain::event::TicketEvent;
 use helpdesk_domain::org::{Escalation, SlaPlan};
 use helpdesk_domain::sla::{self, Clock, Entry, Fact, SlaInput, SlaReport};
-use helpdesk_domain::{Actor, EventDraft, EventKind, Ticket};
+use helpdesk_domain::{Actor, EventDraft, EventKind, NewTicket, Priority, SlaDates, Ticket};
 use helpdesk_persistence::org::{departments, sla_plans, teams};
 use helpdesk_persistence::{
     business_hours, events, sla_breaches, tickets, users, Database, DbConnection, RepoError,
@@ -39,18 +39,58 @@ pub fn evaluate_ticket(
     new_events: &[EventDraft],
     now: DateTime<Utc>,
 ) -> Result<SlaReport, ApiError> {
-    let Some((plan, schedule)) = sla_context(c, ticket.sla_plan_id)? else {
+    if ticket.sla_plan_id.is_none() {
+        return Ok(SlaReport::default());
+    }
+    let stored = events::ticket_history(c, ticket.id)?;
+    let history = stored.iter().filter_map(stored_entry);
+    evaluate(
+        c,
+        ticket.sla_plan_id,
+        ticket.priority,
+        history,
+        new_events,
+        now,
+    )
+}
+
+/// A new ticket's clocks as its `new_events` start them at `now` (it has no stored history yet).
+pub fn evaluate_new_ticket(
+    c: &mut DbConnection,
+    ticket: &NewTicket,
+    new_events: &[EventDraft],
+    now: DateTime<Utc>,
+) -> Result<SlaDates, ApiError> {
+    let report = evaluate(
+        c,
+        ticket.sla_plan_id,
+        ticket.priority,
+        std::iter::empty(),
+        new_events,
+        now,
+    )?;
+    Ok(SlaDates::of(&report, |_| false))
+}
+
+fn evaluate(
+    c: &mut DbConnection,
+    plan_id: Option<i64>,
+    priority: Priority,
+    stored: impl Iterator<Item = Entry>,
+    new_events: &[EventDraft],
+    now: DateTime<Utc>,
+) -> Result<SlaReport, ApiError> {
+    let Some((plan, schedule)) = sla_context(c, plan_id)? else {
         return Ok(SlaReport::default());
     };
-    let stored = events::ticket_history(c, ticket.id)?;
-    let mut history: Vec<Entry> = stored.iter().filter_map(stored_entry).collect();
+    let mut history: Vec<Entry> = stored.collect();
     history.extend(new_events.iter().filter_map(|draft| {
         Fact::of_event(draft.kind, &draft.data).map(|fact| Entry { at: now, fact })
     }));
     let input = SlaInput {
         plan: &plan,
         schedule: &schedule,
-        priority: ticket.priority,
+        priority,
         history: &history,
     };
     Ok(sla::evaluate(&input, now))

@@ -25,4 +25,4 @@ pub use enums::{ActorType, AuthorType, Priority, Role, Scope, Status, TicketSour
 pub use error::DomainError;
 pub use event::{EventDraft, EventKind};
 pub use permissions::{Action, Actor, TicketScope};
-pub use ticket::{NewTicket, Ticket};
+pub use ticket::{NewTicket, SlaDates, Ticket};

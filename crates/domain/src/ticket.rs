@@ -56,12 +56,39 @@ impl Ticket {
         report: &crate::sla::SlaReport,
         recorded: impl Fn(&crate::sla::Clock) -> bool,
     ) {
+        let dates = SlaDates::of(report, recorded);
+        self.first_response_due_at = dates.first_response_due_at;
+        self.next_response_due_at = dates.next_response_due_at;
+        self.due_at = dates.due_at;
+        self.sla_next_check_at = dates.sla_next_check_at;
+        self.sla_overdue = dates.sla_overdue;
+    }
+}
+
+/// What a ticket stores of an SLA evaluation: the clocks' due dates, the next check and overdue.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SlaDates {
+    pub first_response_due_at: Option<DateTime<Utc>>,
+    pub next_response_due_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub sla_next_check_at: Option<DateTime<Utc>>,
+    pub sla_overdue: bool,
+}
+
+impl SlaDates {
+    /// `recorded` tells which breached clocks the sweep has already handled.
+    pub fn of(
+        report: &crate::sla::SlaReport,
+        recorded: impl Fn(&crate::sla::Clock) -> bool,
+    ) -> SlaDates {
         use crate::sla::ClockKind;
-        self.first_response_due_at = report.due_at(ClockKind::FirstResponse);
-        self.next_response_due_at = report.due_at(ClockKind::NextResponse);
-        self.due_at = report.due_at(ClockKind::Resolution);
-        self.sla_next_check_at = report.next_check_at(recorded);
-        self.sla_overdue = report.is_overdue();
+        SlaDates {
+            first_response_due_at: report.due_at(ClockKind::FirstResponse),
+            next_response_due_at: report.due_at(ClockKind::NextResponse),
+            due_at: report.due_at(ClockKind::Resolution),
+            sla_next_check_at: report.next_check_at(recorded),
+            sla_overdue: report.is_overdue(),
+        }
     }
 }
 
@@ -80,6 +107,8 @@ pub struct NewTicket {
     /// The API key `external_id` belongs to.
     pub external_key_id: Option<i64>,
     pub created_at: DateTime<Utc>,
+    /// Its SLA clocks as they start (evaluated before the insert, so the ticket is written once).
+    pub sla: SlaDates,
 }
 
 /// What intake knows about a report once the API has looked up the ids it names.
@@ -153,6 +182,7 @@ pub fn open_ticket(
         external_id: intake.external.map(|(_, id)| id.to_owned()),
         external_key_id: intake.external.map(|(key, _)| key),
         created_at: now,
+        sla: SlaDates::default(),
     };
     let event = EventDraft::new(
         EventKind::Created,

@@ -12,6 +12,18 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
+/// Runs `$body` on the backend's own connection, bound to `$c`: for queries diesel builds for each
+/// backend but not for [`DbConnection`] (multi-row inserts, `ON CONFLICT`).
+macro_rules! on_backend {
+    ($connection:expr, |$c:ident| $body:expr) => {
+        match $connection {
+            $crate::connection::DbConnection::Postgres($c) => $body,
+            $crate::connection::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Postgres,

@@ -1,10 +1,11 @@
 //! The pools and the two ways to use them: [`Database::read`] and [`Database::write`].
 
-use crate::connection::{Backend, ConnectionManager, DbConnection};
+use crate::connection::{open_connection, Backend, ConnectionManager, DbConnection};
 use crate::error::RepoError;
+use crate::group_commit::GroupWriter;
 use crate::migrations::run_migrations;
-use diesel::connection::{AnsiTransactionManager, TransactionManager};
-use diesel::{Connection, SqliteConnection};
+use diesel::Connection;
+use std::sync::Arc;
 use std::time::Duration;
 
 type Pool = r2d2::Pool<ConnectionManager>;
@@ -12,29 +13,34 @@ type Pool = r2d2::Pool<ConnectionManager>;
 /// A handle on the database, cheap to clone.
 ///
 /// SQLite allows one writer at a time; several writing connections only fight over the lock (long
-/// latency tails), so on SQLite writes go through a pool of exactly one connection while reads use
-/// the others. On PostgreSQL both are the same pool.
+/// latency tails), so on SQLite writes go through one connection with group commit
+/// ([`GroupWriter`]) while reads use the pool. On PostgreSQL writes and reads share the pool.
 #[derive(Clone)]
 pub struct Database {
     backend: Backend,
     readers: Pool,
-    writer: Pool,
+    writer: Writer,
+}
+
+#[derive(Clone)]
+enum Writer {
+    Pool(Pool),
+    Group(Arc<GroupWriter>),
 }
 
 impl Database {
     /// Connects to `url` (a `postgres://` URL or a SQLite file path) with up to `pool_size` connections.
     pub fn connect(url: &str, pool_size: u32) -> Result<Database, RepoError> {
         let backend = Backend::of_url(url);
-        let build = |size: u32| {
-            r2d2::Pool::builder()
-                .max_size(size.max(1))
-                .connection_timeout(Duration::from_secs(10))
-                .build(ConnectionManager::new(url))
-        };
-        let readers = build(pool_size)?;
+        let readers = r2d2::Pool::builder()
+            .max_size(pool_size.max(1))
+            .connection_timeout(Duration::from_secs(10))
+            .build(ConnectionManager::new(url))?;
         let writer = match backend {
-            Backend::Sqlite => build(1)?,
-            Backend::Postgres => readers.clone(),
+            Backend::Sqlite => Writer::Group(Arc::new(GroupWriter::new(
+                open_connection(url).map_err(|error| RepoError::Unavailable(error.to_string()))?,
+            ))),
+            Backend::Postgres => Writer::Pool(readers.clone()),
         };
         Ok(Database {
             backend,
@@ -53,15 +59,20 @@ impl Database {
             let state = pool.state();
             (name, state.connections, state.idle_connections)
         };
-        match self.backend {
-            Backend::Sqlite => vec![state("read", &self.readers), state("write", &self.writer)],
-            Backend::Postgres => vec![state("shared", &self.readers)],
+        match &self.writer {
+            Writer::Group(writer) => vec![
+                state("read", &self.readers),
+                ("write", 1, u32::from(!writer.is_busy())),
+            ],
+            Writer::Pool(_) => vec![state("shared", &self.readers)],
         }
     }
 
     pub fn migrate(&self) -> Result<Vec<String>, RepoError> {
-        let mut connection = self.writer.get()?;
-        run_migrations(&mut connection)
+        match &self.writer {
+            Writer::Group(writer) => writer.exclusive(run_migrations),
+            Writer::Pool(pool) => run_migrations(&mut *pool.get()?),
+        }
     }
 
     /// Runs `work` on a pooled connection, for queries that change nothing.
@@ -73,56 +84,19 @@ impl Database {
         work(&mut connection)
     }
 
-    /// Runs `work` in one transaction on the writer: all of it is stored, or none.
+    /// Runs `work` in one transaction on the writer: all of it is stored, or none. On SQLite the
+    /// transaction is a savepoint in a batch that commits before this returns.
     pub fn write<T, E>(&self, work: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
     where
         E: From<RepoError> + From<diesel::result::Error>,
     {
-        let mut pooled = self.writer.get().map_err(RepoError::from)?;
-        let connection: &mut DbConnection = &mut pooled;
-        match connection {
-            DbConnection::Sqlite(_) => immediate_transaction(connection, work),
-            DbConnection::Postgres(_) => connection.transaction(work),
-        }
-    }
-}
-
-/// A SQLite transaction begun with `BEGIN IMMEDIATE`: it takes the write lock up front, waiting out
-/// another process's write under the busy timeout, instead of failing with "database is locked" when
-/// a read inside a deferred transaction turns into a write. Nested `transaction` calls inside `work`
-/// become savepoints as usual, since the connection's transaction state is the inner connection's.
-fn immediate_transaction<T, E>(
-    connection: &mut DbConnection,
-    work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
-) -> Result<T, E>
-where
-    E: From<RepoError> + From<diesel::result::Error>,
-{
-    on_sqlite(connection, |sqlite| {
-        AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")
-    })?;
-    match work(connection) {
-        Ok(value) => match on_sqlite(connection, AnsiTransactionManager::commit_transaction) {
-            Ok(()) => Ok(value),
-            Err(error) => {
-                let _ = on_sqlite(connection, AnsiTransactionManager::rollback_transaction);
-                Err(error.into())
+        match &self.writer {
+            Writer::Group(writer) => writer.write(work),
+            Writer::Pool(pool) => {
+                let mut pooled = pool.get().map_err(RepoError::from)?;
+                let connection: &mut DbConnection = &mut pooled;
+                connection.transaction(work)
             }
-        },
-        Err(error) => {
-            on_sqlite(connection, AnsiTransactionManager::rollback_transaction)?;
-            Err(error)
         }
-    }
-}
-
-/// Runs a transaction step on the SQLite connection inside `connection` (only ever called for SQLite).
-fn on_sqlite(
-    connection: &mut DbConnection,
-    step: impl FnOnce(&mut SqliteConnection) -> diesel::QueryResult<()>,
-) -> diesel::QueryResult<()> {
-    match connection {
-        DbConnection::Sqlite(sqlite) => step(sqlite),
-        DbConnection::Postgres(_) => Ok(()),
     }
 }

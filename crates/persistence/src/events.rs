@@ -1,6 +1,6 @@
 //! The audit timeline of each ticket.
 
-use crate::connection::DbConnection;
+use crate::connection::{on_backend, DbConnection};
 use crate::error::{RepoError, RepoResult};
 use crate::pagination::{Cursor, Page, PageRequest};
 use crate::schema::{event_feed_counter, ticket_events, tickets};
@@ -53,14 +53,17 @@ pub fn append_events(
     }
     let count =
         i64::try_from(events.len()).map_err(|_| RepoError::Corrupt("too many events".into()))?;
+    // Read before the counter is taken: every other writer of events waits from then until commit.
+    let subscribers = crate::webhooks::active_webhooks(connection)?;
     let last_id: i64 = diesel::update(event_feed_counter::table.find(1))
         .set(event_feed_counter::last_id.eq(event_feed_counter::last_id + count))
         .returning(event_feed_counter::last_id)
         .get_result(connection)?;
-    let subscribers = crate::webhooks::active_webhooks(connection)?;
-    for (id, event) in (last_id - count + 1..).zip(events) {
-        diesel::insert_into(ticket_events::table)
-            .values((
+    let ids = (last_id - count + 1..).zip(events);
+    let rows: Vec<_> = ids
+        .clone()
+        .map(|(id, event)| {
+            (
                 ticket_events::id.eq(id),
                 ticket_events::ticket_id.eq(ticket_id),
                 ticket_events::kind.eq(event.kind.as_str()),
@@ -69,12 +72,14 @@ pub fn append_events(
                 ticket_events::data.eq(event.data.to_string()),
                 ticket_events::internal.eq(event.internal),
                 ticket_events::created_at.eq(to_db(now)),
-            ))
-            .execute(connection)?;
-        // The webhook outbox, in the same transaction: no event is lost between change and notification.
-        crate::webhooks::enqueue_event(connection, &subscribers, id, event.kind.as_str(), now)?;
-    }
-    Ok(())
+            )
+        })
+        .collect();
+    let insert = diesel::insert_into(ticket_events::table).values(rows);
+    on_backend!(connection, |c| insert.execute(c))?;
+    // The webhook outbox, in the same transaction: no event is lost between change and notification.
+    let kinds: Vec<(i64, &str)> = ids.map(|(id, event)| (id, event.kind.as_str())).collect();
+    crate::webhooks::enqueue_events(connection, &subscribers, &kinds, now)
 }
 
 /// A ticket's events, oldest first; staff-side events only when `include_internal`.

@@ -14,6 +14,7 @@ pub mod database;
 pub mod error;
 pub mod events;
 pub mod explain;
+pub mod group_commit;
 pub mod idempotency;
 pub mod inbound_emails;
 pub mod messages;

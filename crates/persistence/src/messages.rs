@@ -38,7 +38,7 @@ impl TryFrom<MessageRow> for Message {
 }
 
 pub fn insert_message(connection: &mut DbConnection, message: &NewMessage) -> RepoResult<Message> {
-    let id = diesel::insert_into(messages::table)
+    let row = diesel::insert_into(messages::table)
         .values((
             messages::ticket_id.eq(message.ticket_id),
             messages::internal.eq(message.internal),
@@ -48,19 +48,16 @@ pub fn insert_message(connection: &mut DbConnection, message: &NewMessage) -> Re
             messages::body.eq(&message.body),
             messages::created_at.eq(to_db(message.created_at)),
         ))
-        .returning(messages::id)
-        .get_result::<i64>(connection)?;
+        .returning(messages::all_columns)
+        .get_result::<MessageRow>(connection)?;
     crate::search::index_text(
         connection,
         message.ticket_id,
-        Some(id),
+        Some(row.id),
         message.internal,
         &message.body,
     )?;
-    messages::table
-        .find(id)
-        .first::<MessageRow>(connection)?
-        .try_into()
+    row.try_into()
 }
 
 pub fn find_message(connection: &mut DbConnection, id: i64) -> RepoResult<Message> {

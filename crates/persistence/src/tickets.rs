@@ -1,7 +1,7 @@
 //! Tickets: create, load, update under optimistic concurrency, and the scoped, keyset-paginated queue.
 
-use crate::connection::DbConnection;
-use crate::error::{is_unique_violation_of, RepoError, RepoResult};
+use crate::connection::{on_backend, DbConnection};
+use crate::error::{RepoError, RepoResult};
 use crate::pagination::{Cursor, Page, PageRequest};
 use crate::schema::tickets;
 use crate::time::{from_db, from_micros, micros, opt_from_db, opt_to_db, to_db};
@@ -93,39 +93,58 @@ impl TryFrom<TicketRow> for Ticket {
     }
 }
 
+/// Inserts `ticket` with its starting SLA dates and indexes its subject. A taken number is
+/// `TicketNumberTaken` and a taken `external_id` is `Conflict`; neither aborts the caller's transaction
+/// (the insert skips on conflict rather than failing), so no savepoint is needed to draw again.
 pub fn insert_ticket(connection: &mut DbConnection, ticket: &NewTicket) -> RepoResult<Ticket> {
-    let id = diesel::insert_into(tickets::table)
+    let insert = diesel::insert_into(tickets::table)
         .values((
-            tickets::number.eq(&ticket.number),
-            tickets::subject.eq(&ticket.subject),
-            tickets::status.eq(Status::Open.as_str()),
-            tickets::priority.eq(ticket.priority.rank()),
-            tickets::department_id.eq(ticket.department_id),
-            tickets::requester_id.eq(ticket.requester_id),
-            tickets::help_topic_id.eq(ticket.help_topic_id),
-            tickets::sla_plan_id.eq(ticket.sla_plan_id),
-            tickets::source.eq(ticket.source.as_str()),
-            tickets::external_id.eq(&ticket.external_id),
-            tickets::external_key_id.eq(ticket.external_key_id),
-            tickets::created_at.eq(to_db(ticket.created_at)),
-            tickets::updated_at.eq(to_db(ticket.created_at)),
-            tickets::version.eq(1_i64),
+            (
+                tickets::number.eq(&ticket.number),
+                tickets::subject.eq(&ticket.subject),
+                tickets::status.eq(Status::Open.as_str()),
+                tickets::priority.eq(ticket.priority.rank()),
+                tickets::department_id.eq(ticket.department_id),
+                tickets::requester_id.eq(ticket.requester_id),
+                tickets::help_topic_id.eq(ticket.help_topic_id),
+                tickets::sla_plan_id.eq(ticket.sla_plan_id),
+                tickets::source.eq(ticket.source.as_str()),
+                tickets::external_id.eq(&ticket.external_id),
+                tickets::external_key_id.eq(ticket.external_key_id),
+                tickets::created_at.eq(to_db(ticket.created_at)),
+                tickets::updated_at.eq(to_db(ticket.created_at)),
+                tickets::version.eq(1_i64),
+            ),
+            (
+                tickets::first_response_due_at.eq(opt_to_db(ticket.sla.first_response_due_at)),
+                tickets::next_response_due_at.eq(opt_to_db(ticket.sla.next_response_due_at)),
+                tickets::due_at.eq(opt_to_db(ticket.sla.due_at)),
+                tickets::sla_next_check_at.eq(opt_to_db(ticket.sla.sla_next_check_at)),
+                tickets::sla_overdue.eq(ticket.sla.sla_overdue),
+            ),
         ))
-        .returning(tickets::id)
-        .get_result::<i64>(connection)
-        .map_err(|error| {
-            if is_unique_violation_of(&error, "number") {
-                RepoError::TicketNumberTaken
-            } else {
-                RepoError::from(error)
+        .on_conflict_do_nothing()
+        .returning(tickets::all_columns);
+    let inserted = on_backend!(connection, |c| insert.get_result::<TicketRow>(c).optional())?;
+    let Some(row) = inserted else {
+        let external_id_taken = match (ticket.external_key_id, &ticket.external_id) {
+            (Some(key), Some(external_id)) => {
+                find_by_external_id(connection, key, external_id)?.is_some()
             }
-        })?;
-    crate::search::index_text(connection, id, None, false, &ticket.subject)?;
-    find_ticket(connection, id)
+            _ => false,
+        };
+        return Err(if external_id_taken {
+            RepoError::Conflict("external_id is taken".into())
+        } else {
+            RepoError::TicketNumberTaken
+        });
+    };
+    let ticket = Ticket::try_from(row)?;
+    crate::search::index_text(connection, ticket.id, None, false, &ticket.subject)?;
+    Ok(ticket)
 }
 
-/// Inserts `ticket`, drawing a new number with `renumber` while its number is taken (each attempt in
-/// a savepoint, so a collision does not abort the caller's transaction).
+/// Inserts `ticket`, drawing a new number with `renumber` while its number is taken.
 pub fn insert_ticket_numbered(
     connection: &mut DbConnection,
     ticket: &NewTicket,
@@ -134,12 +153,12 @@ pub fn insert_ticket_numbered(
     const ATTEMPTS: usize = 8;
     let mut ticket = ticket.clone();
     for _ in 1..ATTEMPTS {
-        match connection.transaction(|savepoint| insert_ticket(savepoint, &ticket)) {
+        match insert_ticket(connection, &ticket) {
             Err(RepoError::TicketNumberTaken) => ticket.number = renumber(),
             other => return other,
         }
     }
-    connection.transaction(|savepoint| insert_ticket(savepoint, &ticket))
+    insert_ticket(connection, &ticket)
 }
 
 /// Loads a ticket to change it, locking its row until the transaction ends, so concurrent changes of

@@ -2,7 +2,7 @@
 //! the event, so no event is lost between the change and its notification; workers claim due rows
 //! with `FOR UPDATE SKIP LOCKED` and lease them, so an interrupted delivery is retried, not lost.
 
-use crate::connection::DbConnection;
+use crate::connection::{on_backend, DbConnection};
 use crate::error::{expect_one, RepoError, RepoResult};
 use crate::pagination::{Cursor, Page, PageRequest};
 use crate::schema::{webhook_deliveries, webhooks};
@@ -136,25 +136,35 @@ pub fn delete_webhook(connection: &mut DbConnection, id: i64) -> RepoResult<()> 
     expect_one(diesel::delete(webhooks::table.find(id)).execute(connection)?)
 }
 
-/// Queues `event` for every active subscription that wants its kind (in the event's transaction).
-pub fn enqueue_event(
+/// Queues each `(event id, kind)` for every active subscription that wants its kind, in one statement
+/// (in the events' transaction).
+pub fn enqueue_events(
     connection: &mut DbConnection,
     subscribers: &[Webhook],
-    event_id: i64,
-    kind: &str,
+    events: &[(i64, &str)],
     now: DateTime<Utc>,
 ) -> RepoResult<()> {
-    for subscriber in subscribers.iter().filter(|w| w.wants(kind)) {
-        diesel::insert_into(webhook_deliveries::table)
-            .values((
-                webhook_deliveries::webhook_id.eq(subscriber.id),
-                webhook_deliveries::event_id.eq(event_id),
-                webhook_deliveries::status.eq("pending"),
-                webhook_deliveries::attempts.eq(0),
-                webhook_deliveries::next_attempt_at.eq(to_db(now)),
-                webhook_deliveries::created_at.eq(to_db(now)),
-            ))
-            .execute(connection)?;
+    let rows: Vec<_> = events
+        .iter()
+        .flat_map(|&(event_id, kind)| {
+            subscribers
+                .iter()
+                .filter(move |w| w.wants(kind))
+                .map(move |subscriber| {
+                    (
+                        webhook_deliveries::webhook_id.eq(subscriber.id),
+                        webhook_deliveries::event_id.eq(event_id),
+                        webhook_deliveries::status.eq("pending"),
+                        webhook_deliveries::attempts.eq(0),
+                        webhook_deliveries::next_attempt_at.eq(to_db(now)),
+                        webhook_deliveries::created_at.eq(to_db(now)),
+                    )
+                })
+        })
+        .collect();
+    if !rows.is_empty() {
+        let insert = diesel::insert_into(webhook_deliveries::table).values(rows);
+        on_backend!(connection, |c| insert.execute(c))?;
     }
     Ok(())
 }

@@ -48,6 +48,7 @@ fn new_ticket(number: &str, department_id: i64, requester_id: i64, minute: i64) 
         external_id: None,
         external_key_id: None,
         created_at: at(minute),
+        sla: Default::default(),
     }
 }
 
@@ -104,6 +105,50 @@ fn a_failed_write_leaves_nothing_behind(db: TestDatabase) {
             .unwrap(),
         None
     );
+}
+
+/// Concurrent writes (on SQLite several share one commit): every acknowledged write is stored, and
+/// a write that fails or panics among them leaves nothing and takes no other write with it.
+fn concurrent_writes_stand_or_fall_alone(db: TestDatabase) {
+    let database = db.open();
+    let outcomes: Vec<(usize, bool)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..8)
+            .map(|worker| {
+                let database = &database;
+                scope.spawn(move || {
+                    (0..25)
+                        .map(|round| {
+                            let n = worker * 100 + round;
+                            let outcome =
+                                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                    database.write(|c| {
+                                        user(c, &format!("u{n}@example.com"), Role::Customer);
+                                        match n % 10 {
+                                            3 => Err(RepoError::Conflict("refused".into())),
+                                            7 => panic!("write {n} panics after its insert"),
+                                            _ => Ok(()),
+                                        }
+                                    })
+                                }));
+                            (n, matches!(outcome, Ok(Ok(()))))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().unwrap())
+            .collect()
+    });
+    let acknowledged = outcomes.iter().filter(|(_, ok)| *ok).count();
+    assert_eq!(acknowledged, 160, "8 of every 10 writes succeed");
+    for (n, acknowledged) in outcomes {
+        let stored = database
+            .read(|c| users::find_user_by_email(c, &format!("u{n}@example.com")))
+            .unwrap();
+        assert_eq!(stored.is_some(), acknowledged, "write {n}");
+    }
 }
 
 fn agents_carry_their_departments(db: TestDatabase) {
@@ -595,7 +640,7 @@ fn a_taken_number_is_drawn_again_inside_the_same_transaction(db: TestDatabase) {
         .unwrap();
     assert_eq!(
         stored.number, "10000002",
-        "the savepoint retry committed with the outer transaction"
+        "the retry committed with the outer transaction"
     );
 }
 
@@ -638,6 +683,7 @@ test_on_both_backends!(
     user_updates_touch_only_the_given_fields,
     users_are_unique_by_email,
     a_failed_write_leaves_nothing_behind,
+    concurrent_writes_stand_or_fall_alone,
     agents_carry_their_departments,
     updates_are_guarded_by_version,
     ticket_numbers_are_unique,

@@ -12,7 +12,7 @@ use crate::openapi::{
     Unprocessable, UnsupportedMediaType,
 };
 use crate::routes::referenced;
-use crate::sla_service::store_ticket_change;
+use crate::sla_service::{evaluate_new_ticket, store_ticket_change};
 use crate::state::AppState;
 use crate::uploads::{keep_files, read_form};
 use actix_web::http::header;
@@ -32,7 +32,7 @@ use helpdesk_domain::{Actor, AuthorType, Ticket, TicketSource};
 use helpdesk_persistence::org::{departments, help_topics, sla_plans, teams};
 use helpdesk_persistence::tickets::{self, AssigneeFilter, TicketFilter, TicketSort};
 use helpdesk_persistence::{
-    attachments, messages, search, users, DbConnection, PageRequest, RepoError,
+    attachments, events, messages, search, users, DbConnection, PageRequest, RepoError,
 };
 use std::sync::Arc;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -185,7 +185,8 @@ pub fn file_ticket(
         external,
     };
     let routed = route_intake(&intake)?;
-    let (new_ticket, created) = open_ticket(&intake, routed, now);
+    let (mut new_ticket, created) = open_ticket(&intake, routed, now);
+    new_ticket.sla = evaluate_new_ticket(c, &new_ticket, std::slice::from_ref(&created), now)?;
     let ticket =
         match tickets::insert_ticket_numbered(c, &new_ticket, || ticket_number(rand::random())) {
             // The same external id filed concurrently: the other request's ticket stands.
@@ -209,7 +210,7 @@ pub fn file_ticket(
     };
     let first = messages::insert_message(c, &first)?;
     attachments::attach(c, ticket.id, first.id, files, now)?;
-    let ticket = store_ticket_change(c, actor, ticket.version, ticket, vec![created], now)?;
+    events::append_events(c, ticket.id, actor, &[created], now)?;
     Ok((TicketResponse::new(ticket, &requester, now), true))
 }
 
