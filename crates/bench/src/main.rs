@@ -4,6 +4,7 @@
 //! record.
 
 mod baseline;
+mod chart;
 mod load;
 mod report;
 mod scenarios;
@@ -43,6 +44,12 @@ struct Args {
     /// 500 agents and 100,000 customers), to a server this tool starts.
     #[arg(long, default_value_t = 0)]
     tickets: i64,
+    /// Where to draw the SVG chart (throughput and p99 against concurrency, per scenario).
+    #[arg(long)]
+    svg: Option<std::path::PathBuf>,
+    /// Draw `--svg` from these JSON records (one row of panels each) instead of running anything.
+    #[arg(long, value_delimiter = ',', requires = "svg")]
+    chart_from: Vec<std::path::PathBuf>,
     /// A run of seconds that checks the tool works (CI): every scenario at concurrency 2 for 1 s.
     #[arg(long)]
     smoke: bool,
@@ -59,6 +66,26 @@ fn main() -> std::process::ExitCode {
     } else {
         args.scenarios.clone()
     };
+    if !args.chart_from.is_empty() {
+        let drawn = args
+            .chart_from
+            .iter()
+            .map(|path| Record::read(path))
+            .collect::<Result<Vec<_>, _>>()
+            .and_then(|records| {
+                chart::draw(
+                    &records,
+                    args.svg.as_deref().unwrap_or("chart.svg".as_ref()),
+                )
+            });
+        return match drawn {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("helpdesk-bench: {error}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     let result = actix_web::rt::System::new().block_on(run(args, scenarios));
     match result {
         Ok(errors) if errors == 0 => std::process::ExitCode::SUCCESS,
@@ -125,6 +152,10 @@ async fn run(args: Args, scenarios: Vec<Scenario>) -> Result<u64, String> {
     if let Some(path) = &args.json {
         record.write(path)?;
         println!("record written to {}", path.display());
+    }
+    if let Some(path) = &args.svg {
+        chart::draw(std::slice::from_ref(&record), path)?;
+        println!("chart drawn to {}", path.display());
     }
     drop(started);
     Ok(errors)

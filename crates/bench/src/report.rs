@@ -3,9 +3,9 @@
 use crate::load::LoadResult;
 use crate::scenarios::Scenario;
 use crate::server::Usage;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct Record {
     pub taken_at: String,
     pub target: String,
@@ -14,14 +14,14 @@ pub struct Record {
     pub runs: Vec<Run>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct Machine {
     pub cores: usize,
     pub cpu: String,
     pub os: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct Run {
     pub scenario: Scenario,
     pub concurrency: usize,
@@ -125,6 +125,12 @@ impl Record {
                 ))
             })
             .collect()
+    }
+
+    pub fn read(path: &std::path::Path) -> Result<Record, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| format!("{}: {error}", path.display()))?;
+        serde_json::from_str(&text).map_err(|error| format!("{}: {error}", path.display()))
     }
 
     pub fn write(&self, path: &std::path::Path) -> Result<(), String> {
