@@ -461,6 +461,11 @@ async fn search_finds_words_in_subjects_and_messages_as_each_reader_may(backend:
         search(jane.clone(), "jammed").await.is_empty(),
         "the old subject is forgotten"
     );
+    assert_eq!(
+        search(jane.clone(), "laser%20tray").await,
+        vec!["Laser printer offline"],
+        "and the conversation kept"
+    );
 }
 
 on_both_databases!(

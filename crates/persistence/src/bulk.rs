@@ -188,23 +188,34 @@ pub fn fill(connection: &mut DbConnection, volume: &Volume, now: DateTime<Utc>) 
          UPDATE event_feed_counter SET last_id = (SELECT max(id) FROM ticket_events) WHERE id = 1;\n",
         no = if d.postgres { "FALSE" } else { "0" },
     );
+    // Each ticket's two search documents: the subject and public messages, and everything (staff).
+    let conversation = |staff: &str| {
+        format!(
+            "t.subject || ' ' || coalesce((SELECT {} FROM messages m \
+             WHERE m.ticket_id = t.id AND ({staff} OR m.internal = {no})), '')",
+            if d.postgres {
+                "string_agg(m.body, ' ')"
+            } else {
+                "group_concat(m.body, ' ')"
+            },
+            no = if d.postgres { "FALSE" } else { "0" },
+        )
+    };
     if d.postgres {
         sql += &format!(
-            "INSERT INTO ticket_search (ticket_id, message_id, internal, document) \
-               SELECT id, NULL, FALSE, {} FROM tickets WHERE id >= {first_ticket};\n\
-             INSERT INTO ticket_search (ticket_id, message_id, internal, document) \
-               SELECT ticket_id, id, internal, {} FROM messages WHERE ticket_id >= {first_ticket};\n\
+            "INSERT INTO ticket_text (ticket_id, staff, document) \
+               SELECT t.id, audience.staff, strip({}) \
+               FROM tickets t CROSS JOIN (VALUES (FALSE), (TRUE)) AS audience (staff) WHERE t.id >= {first_ticket};\n\
              ANALYZE;\n",
-            d.search_document("subject"),
-            d.search_document("body"),
+            d.search_document(&conversation("audience.staff")),
         );
     } else {
         sql += &format!(
-            "INSERT INTO ticket_search (text, ticket_id, message_id, internal) \
-               SELECT subject, id, NULL, 0 FROM tickets WHERE id >= {first_ticket};\n\
-             INSERT INTO ticket_search (text, ticket_id, message_id, internal) \
-               SELECT body, ticket_id, id, internal FROM messages WHERE ticket_id >= {first_ticket};\n\
-             ANALYZE;\n"
+            "INSERT INTO ticket_text (rowid, text) \
+               SELECT t.id * 2 + audience.staff, {} \
+               FROM tickets t CROSS JOIN (SELECT 0 AS staff UNION ALL SELECT 1) AS audience WHERE t.id >= {first_ticket};\n\
+             ANALYZE;\n",
+            conversation("audience.staff = 1"),
         );
     }
     connection.batch_execute(&sql)?;

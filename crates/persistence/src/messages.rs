@@ -50,10 +50,9 @@ pub fn insert_message(connection: &mut DbConnection, message: &NewMessage) -> Re
         ))
         .returning(messages::all_columns)
         .get_result::<MessageRow>(connection)?;
-    crate::search::index_text(
+    crate::search::add_text(
         connection,
         message.ticket_id,
-        Some(row.id),
         message.internal,
         &message.body,
     )?;

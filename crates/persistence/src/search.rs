@@ -1,63 +1,124 @@
-//! Full-text search over ticket subjects and messages: PostgreSQL `tsvector` with a GIN index, SQLite
-//! FTS5. The two dialects differ, so each statement is written per backend.
+//! Full-text search over tickets: one document per ticket and audience (the subject and public
+//! messages for everyone; with the internal notes for staff), PostgreSQL `tsvector` with GIN indexes,
+//! SQLite FTS5. A query's words must all stand somewhere in the ticket, which one document per ticket
+//! makes a single index lookup. The two dialects differ, so each statement is written per backend.
 
 use crate::connection::DbConnection;
 use crate::error::RepoResult;
+use crate::schema::{messages, tickets};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+use diesel::sql_types::{BigInt, Bool, Text};
 use helpdesk_domain::TicketScope;
 
-/// Adds a message's text (or, without `message_id`, a ticket's subject) to the index.
-pub fn index_text(
+/// PostgreSQL's words of a text: punctuation splits words, as FTS5's tokenizer does on SQLite
+/// (`/var/log` and `ops@example.com` are found by their parts).
+const PG_DOCUMENT: &str =
+    "strip(to_tsvector('simple', regexp_replace($3, '[^[:alnum:]]+', ' ', 'g')))";
+
+/// Adds `text` to a ticket's documents: a ticket's subject or public message to both, an internal
+/// note to the staff document only.
+pub fn add_text(
     connection: &mut DbConnection,
     ticket_id: i64,
-    message_id: Option<i64>,
     internal: bool,
     text: &str,
 ) -> RepoResult<()> {
     match connection {
         DbConnection::Postgres(pg) => {
-            diesel::sql_query(
-                "INSERT INTO ticket_search (ticket_id, message_id, internal, document) VALUES ($1, $2, $3, to_tsvector('simple', regexp_replace($4, '[^[:alnum:]]+', ' ', 'g')))",
-            )
+            diesel::sql_query(format!(
+                "INSERT INTO ticket_text (ticket_id, staff, document) \
+                 SELECT $1, audience.staff, {PG_DOCUMENT} FROM (VALUES (TRUE), (FALSE)) AS audience (staff) \
+                 WHERE audience.staff OR NOT $2 \
+                 ON CONFLICT (ticket_id, staff) DO UPDATE SET document = ticket_text.document || EXCLUDED.document"
+            ))
             .bind::<BigInt, _>(ticket_id)
-            .bind::<Nullable<BigInt>, _>(message_id)
             .bind::<Bool, _>(internal)
             .bind::<Text, _>(text)
             .execute(pg)?;
         }
         DbConnection::Sqlite(sqlite) => {
-            diesel::sql_query("INSERT INTO ticket_search (text, ticket_id, message_id, internal) VALUES (?, ?, ?, ?)")
+            for staff in [true, false]
+                .into_iter()
+                .filter(|staff| *staff || !internal)
+            {
+                let rowid = sqlite_rowid(ticket_id, staff);
+                let appended = diesel::sql_query(
+                    "UPDATE ticket_text SET text = text || ' ' || ? WHERE rowid = ?",
+                )
                 .bind::<Text, _>(text)
-                .bind::<BigInt, _>(ticket_id)
-                .bind::<Nullable<BigInt>, _>(message_id)
-                .bind::<Bool, _>(internal)
+                .bind::<BigInt, _>(rowid)
+                .execute(sqlite)?;
+                if appended == 0 {
+                    diesel::sql_query("INSERT INTO ticket_text (rowid, text) VALUES (?, ?)")
+                        .bind::<BigInt, _>(rowid)
+                        .bind::<Text, _>(text)
+                        .execute(sqlite)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes a ticket's documents anew from its subject and messages (after its subject changed).
+pub fn reindex_ticket(connection: &mut DbConnection, ticket_id: i64) -> RepoResult<()> {
+    let subject: String = tickets::table
+        .find(ticket_id)
+        .select(tickets::subject)
+        .first(connection)?;
+    let conversation: Vec<(String, bool)> = messages::table
+        .filter(messages::ticket_id.eq(ticket_id))
+        .order(messages::id)
+        .select((messages::body, messages::internal))
+        .load(connection)?;
+    for staff in [false, true] {
+        let mut text = subject.clone();
+        for (body, _) in conversation
+            .iter()
+            .filter(|(_, internal)| staff || !internal)
+        {
+            text.push(' ');
+            text.push_str(body);
+        }
+        replace_document(connection, ticket_id, staff, &text)?;
+    }
+    Ok(())
+}
+
+fn replace_document(
+    connection: &mut DbConnection,
+    ticket_id: i64,
+    staff: bool,
+    text: &str,
+) -> RepoResult<()> {
+    match connection {
+        DbConnection::Postgres(pg) => {
+            diesel::sql_query(format!(
+                "INSERT INTO ticket_text (ticket_id, staff, document) VALUES ($1, $2, {PG_DOCUMENT}) \
+                 ON CONFLICT (ticket_id, staff) DO UPDATE SET document = EXCLUDED.document"
+            ))
+            .bind::<BigInt, _>(ticket_id)
+            .bind::<Bool, _>(staff)
+            .bind::<Text, _>(text)
+            .execute(pg)?;
+        }
+        DbConnection::Sqlite(sqlite) => {
+            let rowid = sqlite_rowid(ticket_id, staff);
+            diesel::sql_query("DELETE FROM ticket_text WHERE rowid = ?")
+                .bind::<BigInt, _>(rowid)
+                .execute(sqlite)?;
+            diesel::sql_query("INSERT INTO ticket_text (rowid, text) VALUES (?, ?)")
+                .bind::<BigInt, _>(rowid)
+                .bind::<Text, _>(text)
                 .execute(sqlite)?;
         }
     }
     Ok(())
 }
 
-/// Replaces the indexed subject of a ticket.
-pub fn reindex_subject(
-    connection: &mut DbConnection,
-    ticket_id: i64,
-    subject: &str,
-) -> RepoResult<()> {
-    let delete = "DELETE FROM ticket_search WHERE ticket_id = ? AND message_id IS NULL";
-    match connection {
-        DbConnection::Postgres(pg) => {
-            diesel::sql_query(delete.replace('?', "$1"))
-                .bind::<BigInt, _>(ticket_id)
-                .execute(pg)?;
-        }
-        DbConnection::Sqlite(sqlite) => {
-            diesel::sql_query(delete)
-                .bind::<BigInt, _>(ticket_id)
-                .execute(sqlite)?;
-        }
-    }
-    index_text(connection, ticket_id, None, false, subject)
+/// On SQLite a document's rowid carries its ticket and audience: ticket id * 2, plus 1 for staff.
+fn sqlite_rowid(ticket_id: i64, staff: bool) -> i64 {
+    ticket_id * 2 + i64::from(staff)
 }
 
 #[derive(QueryableByName)]
@@ -84,64 +145,52 @@ pub fn matching_ticket_ids(
     if words.is_empty() {
         return Ok(Vec::new());
     }
-    // One select per word, intersected: the words may stand in different messages of the ticket. Each
-    // word is bound as a quoted term, so user input never becomes query syntax.
+    // All words in one query over the ticket's document. Each word is quoted, so user input never
+    // becomes query syntax (the words hold letters and digits only).
     let matches: Vec<Match> = match connection {
         DbConnection::Postgres(pg) => {
-            let visible = if include_internal {
-                ""
-            } else {
-                " AND NOT internal"
-            };
-            let selects: Vec<String> = (1..=words.len())
-                .map(|n| format!("SELECT ticket_id FROM ticket_search WHERE document @@ to_tsquery('simple', ${n}){visible}"))
-                .collect();
+            let terms: Vec<String> = words.iter().map(|word| format!("'{word}'")).collect();
+            // `staff` is written as a literal so that the planner picks the audience's partial index.
             let sql = format!(
-                "SELECT ticket_id FROM ({}) AS matches WHERE {} ORDER BY ticket_id DESC LIMIT {}",
-                selects.join(" INTERSECT "),
-                scope_condition(scope),
+                "SELECT ticket_id FROM ticket_text \
+                 WHERE staff = {} AND document @@ to_tsquery('simple', $1) AND {} \
+                 ORDER BY ticket_id DESC LIMIT {}",
+                if include_internal { "TRUE" } else { "FALSE" },
+                scope_condition(scope, "ticket_text.ticket_id"),
                 limit.max(1)
             );
-            let mut statement = diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>();
-            for word in &words {
-                statement = statement.bind::<Text, _>(format!("'{}'", word.replace('\'', "")));
-            }
-            statement.load(pg)?
+            diesel::sql_query(sql)
+                .bind::<Text, _>(terms.join(" & "))
+                .load(pg)?
         }
         DbConnection::Sqlite(sqlite) => {
-            let visible = if include_internal {
-                ""
-            } else {
-                " AND internal = 0"
-            };
-            let selects: Vec<String> = words
-                .iter()
-                .map(|_| format!("SELECT CAST(ticket_id AS INTEGER) AS ticket_id FROM ticket_search WHERE ticket_search MATCH ?{visible}"))
-                .collect();
+            let terms: Vec<String> = words.iter().map(|word| format!("\"{word}\"")).collect();
             let sql = format!(
-                "SELECT ticket_id FROM ({}) WHERE {} ORDER BY ticket_id DESC LIMIT {}",
-                selects.join(" INTERSECT "),
-                scope_condition(scope),
+                "SELECT rowid / 2 AS ticket_id FROM ticket_text \
+                 WHERE ticket_text MATCH ? AND rowid % 2 = {} AND {} \
+                 ORDER BY rowid DESC LIMIT {}",
+                i64::from(include_internal),
+                scope_condition(scope, "ticket_text.rowid / 2"),
                 limit.max(1)
             );
-            let mut statement = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
-            for word in &words {
-                statement = statement.bind::<Text, _>(format!("\"{word}\""));
-            }
-            statement.load(sqlite)?
+            diesel::sql_query(sql)
+                .bind::<Text, _>(terms.join(" "))
+                .load(sqlite)?
         }
     };
     Ok(matches.into_iter().map(|m| m.ticket_id).collect())
 }
 
-/// The tickets `scope` lets the reader see, as SQL over `ticket_id`: the cap on matches applies to
-/// what the reader may see, not to everyone's tickets. Only integers are written into the SQL.
-fn scope_condition(scope: &TicketScope) -> String {
+/// The tickets `scope` lets the reader see, as SQL over the ticket id `ticket` (a ticket looked up
+/// per match, so the query stops at its limit): the cap on matches applies to what the reader may see,
+/// not to everyone's tickets. Only integers are written into the SQL.
+fn scope_condition(scope: &TicketScope, ticket: &str) -> String {
+    let visible = |condition: String| {
+        format!("EXISTS (SELECT 1 FROM tickets WHERE tickets.id = {ticket} AND ({condition}))")
+    };
     match scope {
         TicketScope::All => "1 = 1".to_owned(),
-        TicketScope::RequestedBy(requester) => {
-            format!("ticket_id IN (SELECT id FROM tickets WHERE requester_id = {requester})")
-        }
+        TicketScope::RequestedBy(requester) => visible(format!("requester_id = {requester}")),
         TicketScope::DepartmentsOrAssigned {
             agent_id,
             department_ids,
@@ -152,7 +201,7 @@ fn scope_condition(scope: &TicketScope) -> String {
             } else {
                 format!("department_id IN ({})", departments.join(", "))
             };
-            format!("ticket_id IN (SELECT id FROM tickets WHERE {in_departments} OR assignee_id = {agent_id})")
+            visible(format!("{in_departments} OR assignee_id = {agent_id}"))
         }
     }
 }

@@ -140,7 +140,7 @@ pub fn insert_ticket(connection: &mut DbConnection, ticket: &NewTicket) -> RepoR
         });
     };
     let ticket = Ticket::try_from(row)?;
-    crate::search::index_text(connection, ticket.id, None, false, &ticket.subject)?;
+    crate::search::add_text(connection, ticket.id, false, &ticket.subject)?;
     Ok(ticket)
 }
 
@@ -193,9 +193,7 @@ pub fn update_ticket(
         .select(tickets::subject)
         .first(connection)
         .optional()?;
-    if stored_subject.is_some_and(|subject| subject != ticket.subject) {
-        crate::search::reindex_subject(connection, ticket.id, &ticket.subject)?;
-    }
+    let subject_changed = stored_subject.is_some_and(|subject| subject != ticket.subject);
     let affected = diesel::update(
         tickets::table
             .filter(tickets::id.eq(ticket.id))
@@ -221,11 +219,13 @@ pub fn update_ticket(
         tickets::version.eq(ticket.version),
     ))
     .execute(connection)?;
-    if affected == 1 {
-        Ok(())
-    } else {
-        Err(RepoError::StaleVersion)
+    if affected != 1 {
+        return Err(RepoError::StaleVersion);
     }
+    if subject_changed {
+        crate::search::reindex_ticket(connection, ticket.id)?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
