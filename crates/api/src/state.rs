@@ -10,8 +10,10 @@ use crate::error::ApiError;
 use crate::metrics::Metrics;
 use actix_web::web;
 use helpdesk_persistence::blobs::{BlobStore, LocalDiskStore};
-use helpdesk_persistence::{Database, DbConnection};
+use helpdesk_persistence::group_commit::MAX_BATCH;
+use helpdesk_persistence::{Backend, Database, DbConnection};
 use std::sync::Arc;
+use tokio::sync::Semaphore;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -24,6 +26,37 @@ pub struct AppState {
     pub blobs: Arc<dyn BlobStore>,
     pub metrics: Metrics,
     pub login_throttle: LoginThrottle,
+    /// Database calls allowed to hold a blocking thread at once; the rest wait without one.
+    slots: DatabaseSlots,
+}
+
+/// A blocking thread per database call only while a connection can serve it: a call beyond the
+/// pool's size would just hold a thread (its stack and allocator arena) waiting for a connection.
+#[derive(Clone)]
+struct DatabaseSlots {
+    read: Arc<Semaphore>,
+    write: Arc<Semaphore>,
+}
+
+impl DatabaseSlots {
+    fn for_database(db: &Database, pool_size: u32) -> DatabaseSlots {
+        let pool = usize::try_from(pool_size.max(1)).unwrap_or(1);
+        match db.backend() {
+            // Reads use the pool; writes queue for the one writer, as many as a commit can carry.
+            Backend::Sqlite => DatabaseSlots {
+                read: Arc::new(Semaphore::new(pool)),
+                write: Arc::new(Semaphore::new(MAX_BATCH)),
+            },
+            // Reads and writes share the pool.
+            Backend::Postgres => {
+                let shared = Arc::new(Semaphore::new(pool));
+                DatabaseSlots {
+                    read: Arc::clone(&shared),
+                    write: shared,
+                }
+            }
+        }
+    }
 }
 
 impl AppState {
@@ -57,6 +90,7 @@ impl AppState {
             config.login_attempts_per_address,
         );
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let slots = DatabaseSlots::for_database(&db, config.pool_size);
         Ok(AppState {
             db,
             jwt,
@@ -66,6 +100,7 @@ impl AppState {
             blobs: Arc::new(blobs),
             metrics: Metrics::new()?,
             login_throttle,
+            slots,
         })
     }
 
@@ -75,6 +110,12 @@ impl AppState {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
+        let _slot = self
+            .slots
+            .read
+            .acquire()
+            .await
+            .map_err(ApiError::internal)?;
         let db = self.db.clone();
         web::block(move || db.read(work))
             .await
@@ -87,6 +128,12 @@ impl AppState {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
+        let _slot = self
+            .slots
+            .write
+            .acquire()
+            .await
+            .map_err(ApiError::internal)?;
         let db = self.db.clone();
         web::block(move || db.write(work))
             .await

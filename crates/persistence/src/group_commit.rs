@@ -22,7 +22,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 
 /// The most writes one commit carries: bounds how long the first write of a batch waits for its
 /// acknowledgement.
-const MAX_BATCH: usize = 32;
+pub const MAX_BATCH: usize = 32;
 
 pub struct GroupWriter {
     writer: Mutex<Writer>,
