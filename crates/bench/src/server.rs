@@ -91,6 +91,9 @@ impl Server {
         database
             .write(|c| bulk::fill(c, &Volume::benchmark(tickets), chrono::Utc::now()))
             .map_err(|error| format!("generating the data: {error}"))?;
+        database
+            .settle()
+            .map_err(|error| format!("checkpointing the generated data: {error}"))?;
         Ok(started.elapsed())
     }
 

@@ -4,6 +4,8 @@ use crate::connection::{open_connection, Backend, ConnectionManager, DbConnectio
 use crate::error::RepoError;
 use crate::group_commit::GroupWriter;
 use crate::migrations::run_migrations;
+use crate::wal_checkpoint;
+use diesel::connection::SimpleConnection;
 use diesel::Connection;
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,9 +39,19 @@ impl Database {
             .connection_timeout(Duration::from_secs(10))
             .build(ConnectionManager::new(url))?;
         let writer = match backend {
-            Backend::Sqlite => Writer::Group(Arc::new(GroupWriter::new(
-                open_connection(url).map_err(|error| RepoError::Unavailable(error.to_string()))?,
-            ))),
+            Backend::Sqlite => {
+                let mut connection = open_connection(url)
+                    .map_err(|error| RepoError::Unavailable(error.to_string()))?;
+                connection
+                    .batch_execute(&format!(
+                        "PRAGMA wal_autocheckpoint = {}",
+                        wal_checkpoint::BACKSTOP_PAGES
+                    ))
+                    .map_err(|error| RepoError::Unavailable(error.to_string()))?;
+                let writer = Arc::new(GroupWriter::new(connection));
+                wal_checkpoint::spawn_checkpointer(url, Arc::downgrade(&writer));
+                Writer::Group(writer)
+            }
             Backend::Postgres => Writer::Pool(readers.clone()),
         };
         Ok(Database {
@@ -72,6 +84,17 @@ impl Database {
         match &self.writer {
             Writer::Group(writer) => writer.exclusive(run_migrations),
             Writer::Pool(pool) => run_migrations(&mut *pool.get()?),
+        }
+    }
+
+    /// Copies SQLite's write-ahead log into the database file and empties it (after a bulk load, so
+    /// that no later commit pays for it); nothing to do on PostgreSQL.
+    pub fn settle(&self) -> Result<(), RepoError> {
+        match &self.writer {
+            Writer::Group(writer) => writer
+                .exclusive(|c| c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)"))
+                .map_err(RepoError::from),
+            Writer::Pool(_) => Ok(()),
         }
     }
 

@@ -30,6 +30,7 @@ pub mod testing;
 pub mod tickets;
 pub mod time;
 pub mod users;
+pub mod wal_checkpoint;
 pub mod webhooks;
 
 pub use connection::{Backend, DbConnection};

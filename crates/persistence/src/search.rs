@@ -37,27 +37,65 @@ pub fn add_text(
             .execute(pg)?;
         }
         DbConnection::Sqlite(sqlite) => {
+            // FTS5 re-reads a whole document to change it, so a document keeps each word once:
+            // its size follows the ticket's vocabulary, not the length of its conversation.
             for staff in [true, false]
                 .into_iter()
                 .filter(|staff| *staff || !internal)
             {
                 let rowid = sqlite_rowid(ticket_id, staff);
-                let appended = diesel::sql_query(
-                    "UPDATE ticket_text SET text = text || ' ' || ? WHERE rowid = ?",
-                )
-                .bind::<Text, _>(text)
-                .bind::<BigInt, _>(rowid)
-                .execute(sqlite)?;
-                if appended == 0 {
-                    diesel::sql_query("INSERT INTO ticket_text (rowid, text) VALUES (?, ?)")
+                let stored: Option<String> =
+                    diesel::sql_query("SELECT text FROM ticket_text WHERE rowid = ?")
                         .bind::<BigInt, _>(rowid)
-                        .bind::<Text, _>(text)
-                        .execute(sqlite)?;
-                }
+                        .get_result::<Document>(sqlite)
+                        .optional()?
+                        .map(|document| document.text);
+                let Some(merged) = with_new_words(stored.as_deref().unwrap_or(""), text) else {
+                    continue;
+                };
+                let statement = if stored.is_some() {
+                    "UPDATE ticket_text SET text = ? WHERE rowid = ?"
+                } else {
+                    "INSERT INTO ticket_text (text, rowid) VALUES (?, ?)"
+                };
+                diesel::sql_query(statement)
+                    .bind::<Text, _>(merged)
+                    .bind::<BigInt, _>(rowid)
+                    .execute(sqlite)?;
             }
         }
     }
     Ok(())
+}
+
+#[derive(QueryableByName)]
+struct Document {
+    #[diesel(sql_type = Text)]
+    text: String,
+}
+
+/// The words of a text as search sees them: split at anything but letters and digits, lower case.
+fn words_of(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_lowercase)
+}
+
+/// `document` (words separated by spaces) with the words of `text` it lacks added; `None` when it
+/// lacks none.
+fn with_new_words(document: &str, text: &str) -> Option<String> {
+    let mut known: std::collections::HashSet<String> =
+        document.split(' ').map(str::to_owned).collect();
+    let mut merged = document.to_owned();
+    for word in words_of(text) {
+        if known.insert(word.clone()) {
+            if !merged.is_empty() {
+                merged.push(' ');
+            }
+            merged.push_str(&word);
+        }
+    }
+    (merged.len() != document.len()).then_some(merged)
 }
 
 /// Writes a ticket's documents anew from its subject and messages (after its subject changed).
@@ -109,7 +147,7 @@ fn replace_document(
                 .execute(sqlite)?;
             diesel::sql_query("INSERT INTO ticket_text (rowid, text) VALUES (?, ?)")
                 .bind::<BigInt, _>(rowid)
-                .bind::<Text, _>(text)
+                .bind::<Text, _>(with_new_words("", text).unwrap_or_default())
                 .execute(sqlite)?;
         }
     }
@@ -136,12 +174,7 @@ pub fn matching_ticket_ids(
     include_internal: bool,
     limit: i64,
 ) -> RepoResult<Vec<i64>> {
-    let words: Vec<String> = query
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .take(20)
-        .map(str::to_lowercase)
-        .collect();
+    let words: Vec<String> = words_of(query).take(20).collect();
     if words.is_empty() {
         return Ok(Vec::new());
     }
@@ -203,5 +236,21 @@ fn scope_condition(scope: &TicketScope, ticket: &str) -> String {
             };
             visible(format!("{in_departments} OR assignee_id = {agent_id}"))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_new_words;
+
+    #[test]
+    fn a_document_keeps_each_word_once() {
+        let first = with_new_words("", "Printer on floor 2: paper JAM").unwrap();
+        assert_eq!(first, "printer on floor 2 paper jam");
+        assert_eq!(
+            with_new_words(&first, "The printer jam again, floor 3").as_deref(),
+            Some("printer on floor 2 paper jam the again 3")
+        );
+        assert_eq!(with_new_words(&first, "paper, printer!"), None);
     }
 }

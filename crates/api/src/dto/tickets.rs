@@ -118,7 +118,7 @@ pub struct TicketListQuery {
     /// Only tickets whose resolution is due before this time (RFC 3339).
     pub due_before: Option<DateTime<Utc>>,
     /// Full text: tickets whose subject or messages contain every word (customers' searches never
-    /// match internal notes). Matches the 10,000 most recent such tickets.
+    /// match internal notes). Matches the 1,000 most recent such tickets.
     #[validate(length(max = 200), custom(function = "crate::dto::validate_plain"))]
     pub q: Option<String>,
     /// `created_at`, `-created_at` (default), `updated_at`, `-updated_at`, `priority`, `-priority`, or

@@ -214,8 +214,9 @@ pub fn file_ticket(
     Ok((TicketResponse::new(ticket, &requester, now), true))
 }
 
-/// How many of the most recent matching tickets a full-text search considers.
-const SEARCH_LIMIT: i64 = 10_000;
+/// How many of the most recent matching tickets a full-text search considers (as Zendesk's search API,
+/// which returns at most 1,000 results): enough to refine a query, and a bound on its cost.
+const SEARCH_LIMIT: i64 = 1_000;
 
 /// The queue: the tickets the caller may see, filtered, sorted and paged.
 #[utoipa::path(
