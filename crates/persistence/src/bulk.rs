@@ -214,6 +214,7 @@ pub fn fill(connection: &mut DbConnection, volume: &Volume, now: DateTime<Utc>) 
             "INSERT INTO ticket_text (rowid, text) \
                SELECT t.id * 2 + audience.staff, {} \
                FROM tickets t CROSS JOIN (SELECT 0 AS staff UNION ALL SELECT 1) AS audience WHERE t.id >= {first_ticket};\n\
+             INSERT INTO ticket_text (ticket_text) VALUES ('optimize');\n\
              ANALYZE;\n",
             conversation("audience.staff = 1"),
         );
