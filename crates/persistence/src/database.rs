@@ -87,14 +87,18 @@ impl Database {
         }
     }
 
-    /// Copies SQLite's write-ahead log into the database file and empties it (after a bulk load, so
-    /// that no later commit pays for it); nothing to do on PostgreSQL.
+    /// Leaves the database as after a quiet night, once a bulk load is done, so that no request pays
+    /// for the load: SQLite's write-ahead log copied into the database file and emptied; PostgreSQL's
+    /// new rows vacuumed (autovacuum would otherwise do it during the first minutes of traffic).
     pub fn settle(&self) -> Result<(), RepoError> {
         match &self.writer {
             Writer::Group(writer) => writer
                 .exclusive(|c| c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)"))
                 .map_err(RepoError::from),
-            Writer::Pool(_) => Ok(()),
+            Writer::Pool(pool) => pool
+                .get()?
+                .batch_execute("VACUUM (ANALYZE)")
+                .map_err(RepoError::from),
         }
     }
 
