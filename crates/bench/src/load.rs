@@ -27,15 +27,22 @@ pub async fn run(
         Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)
             .unwrap_or_else(|_| unreachable!("valid bounds"))
     };
+    // Warm-up: every client connects and performs one untimed operation, so that connection set-up
+    // (all clients at once) is not counted as the server's latency.
+    let clients = futures_util::future::join_all((0..concurrency).map(|worker| async move {
+        let client = awc::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .finish();
+        let _ = fixture.perform(&client, scenario, worker as u64).await;
+        client
+    }))
+    .await;
     let merged = Rc::new(RefCell::new((histogram(), 0u64, None::<String>)));
     let started = Instant::now();
     let deadline = started + duration;
-    let workers = (0..concurrency).map(|worker| {
+    let workers = clients.into_iter().enumerate().map(|(worker, client)| {
         let merged = merged.clone();
         async move {
-            let client = awc::Client::builder()
-                .timeout(Duration::from_secs(30))
-                .finish();
             let mut latencies = histogram();
             let (mut errors, mut first_error) = (0u64, None);
             let mut n = worker as u64 * 1_000_003;

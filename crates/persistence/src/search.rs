@@ -159,6 +159,9 @@ fn sqlite_rowid(ticket_id: i64, staff: bool) -> i64 {
     ticket_id * 2 + i64::from(staff)
 }
 
+/// The newest tickets PostgreSQL searches first (see [`matching_ticket_ids`]).
+const FIRST_WINDOW: i64 = 5_000;
+
 #[derive(QueryableByName)]
 struct Match {
     #[diesel(sql_type = BigInt)]
@@ -183,18 +186,33 @@ pub fn matching_ticket_ids(
     let matches: Vec<Match> = match connection {
         DbConnection::Postgres(pg) => {
             let terms: Vec<String> = words.iter().map(|word| format!("'{word}'")).collect();
-            // `staff` is written as a literal so that the planner picks the audience's partial index.
-            let sql = format!(
-                "SELECT ticket_id FROM ticket_text \
-                 WHERE staff = {} AND document @@ to_tsquery('simple', $1) AND {} \
-                 ORDER BY ticket_id DESC LIMIT {}",
-                if include_internal { "TRUE" } else { "FALSE" },
-                scope_condition(scope, "ticket_text.ticket_id"),
-                limit.max(1)
-            );
-            diesel::sql_query(sql)
-                .bind::<Text, _>(terms.join(" & "))
-                .load(pg)?
+            let query = terms.join(" & ");
+            // GIN finds every match, unordered, and each is checked against its row: a common word
+            // costs in proportion to all tickets that hold it. The newest tickets are searched first,
+            // in windows ten times wider each time, until the limit is reached: the newest matches of
+            // a window are the newest overall, since every ticket outside it is older.
+            let newest: i64 = tickets::table
+                .select(diesel::dsl::max(tickets::id))
+                .first::<Option<i64>>(pg)?
+                .unwrap_or(0);
+            let mut window = FIRST_WINDOW;
+            loop {
+                let floor = newest.saturating_sub(window);
+                // `staff` is written as a literal so that the planner picks the audience's partial index.
+                let sql = format!(
+                    "SELECT ticket_id FROM ticket_text \
+                     WHERE staff = {} AND document @@ to_tsquery('simple', $1) AND ticket_id > {floor} AND {} \
+                     ORDER BY ticket_id DESC LIMIT {}",
+                    if include_internal { "TRUE" } else { "FALSE" },
+                    scope_condition(scope, "ticket_text.ticket_id"),
+                    limit.max(1)
+                );
+                let found: Vec<Match> = diesel::sql_query(sql).bind::<Text, _>(&query).load(pg)?;
+                if floor <= 0 || i64::try_from(found.len()).unwrap_or(i64::MAX) >= limit {
+                    break found;
+                }
+                window = window.saturating_mul(10);
+            }
         }
         DbConnection::Sqlite(sqlite) => {
             let terms: Vec<String> = words.iter().map(|word| format!("\"{word}\"")).collect();

@@ -830,3 +830,75 @@ fn bulk_fill_makes_the_benchmark_shape(database: TestDatabase) {
 }
 
 test_on_both_backends!(bulk_fill_makes_the_benchmark_shape);
+
+/// Search returns the newest matches first, up to its limit, however deep the matches lie: on
+/// PostgreSQL it searches the newest tickets first and widens the window while matches are missing.
+fn search_finds_the_newest_matches_at_any_depth(database: TestDatabase) {
+    use helpdesk_persistence::search::matching_ticket_ids;
+    let db = database.open();
+    let oldest = db
+        .write(|c| {
+            let support = department(c, "Support");
+            let ken = user(c, "ken@example.com", Role::Customer);
+            let mut ticket = new_ticket("19999999", support.id, ken, 0);
+            ticket.subject = "Quasar antenna misaligned".into();
+            tickets::insert_ticket(c, &ticket)
+        })
+        .unwrap();
+    let volume = helpdesk_persistence::bulk::Volume {
+        departments: 4,
+        agents: 8,
+        customers: 50,
+        tickets: 12_000,
+    };
+    db.write(|c| helpdesk_persistence::bulk::fill(c, &volume, at(0)))
+        .unwrap();
+    let everyone = helpdesk_domain::TicketScope::All;
+    db.read(|c| {
+        assert_eq!(
+            matching_ticket_ids(c, "quasar", &everyone, false, 1_000)?,
+            vec![oldest.id],
+            "a word only the oldest ticket holds, behind 12,000 newer tickets"
+        );
+        // The generator writes one of eight words into each subject and message: count by hand which
+        // of the 100 newest tickets hold "printer".
+        let mut newest = Vec::new();
+        for ticket in tickets::list_tickets(
+            c,
+            &everyone,
+            &TicketFilter::default(),
+            &PageRequest {
+                limit: Some(100),
+                cursor: None,
+            },
+        )?
+        .items
+        {
+            let conversation =
+                messages::list_messages(c, ticket.id, false, &PageRequest::default())?;
+            let holds = |text: &str| text.to_lowercase().contains("printer");
+            if holds(&ticket.subject) || conversation.items.iter().any(|m| holds(&m.body)) {
+                newest.push(ticket.id);
+            }
+        }
+        assert!(newest.len() >= 10, "{newest:?}");
+        let found = matching_ticket_ids(c, "printer", &everyone, false, 10)?;
+        assert_eq!(
+            found,
+            newest[..10],
+            "the ten newest printer tickets, newest first"
+        );
+        let all = matching_ticket_ids(c, "printer", &everyone, false, 100_000)?;
+        assert!(
+            all.len() >= 1_500,
+            "every eighth subject at least: {}",
+            all.len()
+        );
+        assert!(all.windows(2).all(|pair| pair[0] > pair[1]), "newest first");
+        assert_eq!(all[..10], found[..]);
+        Ok::<_, RepoError>(())
+    })
+    .unwrap();
+}
+
+test_on_both_backends!(search_finds_the_newest_matches_at_any_depth);
