@@ -60,7 +60,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
     let result = match cli.command {
-        Command::Serve { bind, demo } => serve(bind, demo),
+        Command::Serve { bind, demo } => {
+            limit_malloc_arenas();
+            serve(bind, demo)
+        }
         Command::Migrate => migrate(),
         Command::Admin {
             command:
@@ -193,3 +196,27 @@ fn print_openapi() -> Result<(), String> {
     println!("{json}");
     Ok(())
 }
+
+/// glibc gives threads that allocate at once their own arenas (up to eight per core), and memory freed
+/// in one arena is not reused by another: with a blocking thread per database call the server's
+/// resident size climbs (196 MB against 109 MB with two arenas, at a million tickets under search
+/// load). glibc reads the limit when the process starts, so `serve` restarts itself once with
+/// `MALLOC_ARENA_MAX=2` (same process id, same arguments) unless the environment sets it already.
+#[cfg(target_os = "linux")]
+fn limit_malloc_arenas() {
+    use std::os::unix::process::CommandExt;
+    if std::env::var_os("MALLOC_ARENA_MAX").is_some() {
+        return;
+    }
+    let Ok(executable) = std::env::current_exe() else {
+        return;
+    };
+    let error = std::process::Command::new(executable)
+        .args(std::env::args_os().skip(1))
+        .env("MALLOC_ARENA_MAX", "2")
+        .exec();
+    tracing::warn!(%error, "could not restart with MALLOC_ARENA_MAX=2; serving with glibc's default arenas");
+}
+
+#[cfg(not(target_os = "linux"))]
+fn limit_malloc_arenas() {}

@@ -39,6 +39,7 @@ impl Server {
             .env("HELPDESK_ATTACHMENTS_DIR", files)
             .env("HELPDESK_LOGIN_ATTEMPTS_PER_ADDRESS", "10000")
             .env("RUST_LOG", "warn")
+            .env_remove("MALLOC_ARENA_MAX")
             .stdout(Stdio::null());
         let log = files.join(format!("server-{port}.log"));
         command.stderr(std::fs::File::create(&log).unwrap());
@@ -130,6 +131,14 @@ async fn acknowledged_tickets_survive_a_kill(backend: Backend) {
     let database = TestDatabase::new(backend);
     let files = tempfile::tempdir().unwrap();
     let mut server = Server::start(&database.url, files.path(), true).await;
+    // `serve` restarted itself (the same process) with glibc limited to two malloc arenas.
+    let environment = std::fs::read(format!("/proc/{}/environ", server.child.id())).unwrap();
+    assert!(
+        environment
+            .split(|byte| *byte == 0)
+            .any(|variable| variable == b"MALLOC_ARENA_MAX=2"),
+        "the server runs with MALLOC_ARENA_MAX=2"
+    );
     let ken = login(&server.base, "ken@example.com", "ken-password").await;
 
     // Eight clients file tickets as fast as they can; the server is killed while they do, once 50
