@@ -110,16 +110,8 @@ impl AppState {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let _slot = self
-            .slots
-            .read
-            .acquire()
+        self.off_thread(&self.slots.read, move |db| db.read(work))
             .await
-            .map_err(ApiError::internal)?;
-        let db = self.db.clone();
-        web::block(move || db.read(work))
-            .await
-            .map_err(ApiError::internal)?
     }
 
     /// Runs `work` in one transaction, off the async threads: all of it is stored, or none.
@@ -128,14 +120,19 @@ impl AppState {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let _slot = self
-            .slots
-            .write
-            .acquire()
+        self.off_thread(&self.slots.write, move |db| db.write(work))
             .await
-            .map_err(ApiError::internal)?;
+    }
+
+    /// Runs `call` on a blocking thread once one of `slots` is free.
+    async fn off_thread<T: Send + 'static>(
+        &self,
+        slots: &Semaphore,
+        call: impl FnOnce(&Database) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let _slot = slots.acquire().await.map_err(ApiError::internal)?;
         let db = self.db.clone();
-        web::block(move || db.write(work))
+        web::block(move || call(&db))
             .await
             .map_err(ApiError::internal)?
     }
