@@ -181,7 +181,7 @@ fn in_batch_transaction(connection: &mut DbConnection) -> bool {
 }
 
 /// Runs a transaction step on the SQLite connection inside `connection`.
-pub(crate) fn on_sqlite(
+fn on_sqlite(
     connection: &mut DbConnection,
     step: impl FnOnce(&mut SqliteConnection) -> diesel::QueryResult<()>,
 ) -> diesel::QueryResult<()> {

@@ -759,14 +759,19 @@ fn idempotency_keys_move_through_their_states(db: TestDatabase) {
 
 test_on_both_backends!(idempotency_keys_move_through_their_states);
 
-fn bulk_fill_makes_the_benchmark_shape(database: TestDatabase) {
-    let db = database.open();
-    let volume = helpdesk_persistence::bulk::Volume {
+/// The generator's shape at a test's size: 4 departments, 8 agents, 50 customers.
+fn small_desk(tickets: i64) -> helpdesk_persistence::bulk::Volume {
+    helpdesk_persistence::bulk::Volume {
         departments: 4,
         agents: 8,
         customers: 50,
-        tickets: 1_000,
-    };
+        tickets,
+    }
+}
+
+fn bulk_fill_makes_the_benchmark_shape(database: TestDatabase) {
+    let db = database.open();
+    let volume = small_desk(1_000);
     db.write(|c| helpdesk_persistence::bulk::fill(c, &volume, at(0)))
         .unwrap();
     db.read(|c| {
@@ -845,12 +850,7 @@ fn search_finds_the_newest_matches_at_any_depth(database: TestDatabase) {
             tickets::insert_ticket(c, &ticket)
         })
         .unwrap();
-    let volume = helpdesk_persistence::bulk::Volume {
-        departments: 4,
-        agents: 8,
-        customers: 50,
-        tickets: 12_000,
-    };
+    let volume = small_desk(12_000);
     db.write(|c| helpdesk_persistence::bulk::fill(c, &volume, at(0)))
         .unwrap();
     let everyone = helpdesk_domain::TicketScope::All;
